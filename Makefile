@@ -1,0 +1,40 @@
+# zerohsi: `make demo` and `make test` work on a fresh machine (they create .venv and install everything).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# CPU machines take torch from the pinned spec; GPU users override, e.g. make TORCH_SPEC="torch torchvision".
+TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
+EXTRAS ?= dev,clip,viewer,export
+PLUGIN_DIRS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
+PYTEST_ARGS ?= -n 2
+# SAM2 builds its optional CUDA extension only when asked; the CPU path needs none.
+export SAM2_BUILD_CUDA ?= 0
+
+.PHONY: install demo test lint format bench clean
+
+$(BIN)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet $(TORCH_SPEC)
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]" $(foreach p,$(PLUGIN_DIRS),-e $(p))
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/zerohsi run demo
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check zerohsi plugins tests benchmarks
+
+format: install
+	$(BIN)/ruff format zerohsi plugins tests benchmarks
+
+bench: install
+	$(BIN)/python benchmarks/perf/render.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,136 @@
+"""The run configuration: OmegaConf structured configs (dataclasses).
+
+Presets in ``configs/*.yaml`` and CLI dot-list overrides are merged onto :class:`RunConfig`. Components are chosen by
+registered name (never by import path); their ``options`` are validated against the component's own config
+dataclass when it is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+
+@dataclass
+class ComponentConfig:
+    """A component selected by its registered name, with options for its own config dataclass."""
+
+    name: str = "???"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class InstanceConfig:
+    """What to act out: a suite instance, or a scene/object/prompt given directly."""
+
+    suite: str = "anyinteraction"
+    name: str = "living_room_sit_sofa"
+    #: replaces the instance's prompt when set
+    prompt: Optional[str] = None
+    #: a user's real 3DGS .ply that replaces the procedural twin of the instance's scene
+    scene_ply: Optional[str] = None
+
+
+@dataclass
+class RenderConfig:
+    backend: str = "auto"  # auto | torch | gsplat (or any registered render_backend)
+    width: int = 128
+    height: int = 96
+    background: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+
+
+@dataclass
+class AvatarConfig:
+    body: ComponentConfig = field(default_factory=lambda: ComponentConfig(name="anny"))
+    num_gaussians: int = 6000
+    appearance: str = "casual"
+    color_hidden: int = 32
+
+
+@dataclass
+class VideoConfig:
+    generator: ComponentConfig = field(default_factory=lambda: ComponentConfig(name="scripted"))
+    #: frames and rate after resampling (paper: 153 generated frames downsampled x3 -> 51 at 10 fps)
+    num_frames: int = 51
+    fps: float = 10.0
+
+
+@dataclass
+class TrackingConfig:
+    enabled: bool = True
+    iters: int = 30
+    lr: float = 1e-3
+
+
+@dataclass
+class FitConfig:
+    iters: int = 300
+    lr: float = 1e-2
+    #: first iterations optimise only root translation + orientation
+    root_only_iters: int = 30
+    lambda_dssim: float = 0.1
+    w_center: float = 1e-3
+    w_depth: float = 1e-3
+    color_every: int = 5
+    color_lr: float = 1e-5
+    #: ablation "w/o OPT_body": only root + orientation, initializer poses kept
+    opt_body: bool = True
+    #: ablation "w/o OPT_all": no optimisation at all; the initializer's (world) output is used as is
+    opt_all: bool = True
+
+
+@dataclass
+class ChainConfig:
+    """Long sequences: several clips, each starting from the previous clip's last state."""
+
+    clips: int = 1
+    prompts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class WandbConfig:
+    enabled: bool = False
+    mode: str = "offline"  # offline | online | disabled
+    project: str = "zerohsi"
+    group: Optional[str] = None
+
+
+@dataclass
+class ExportConfig:
+    formats: list[str] = field(default_factory=lambda: ["npz"])
+    overlay_video: bool = True
+    report: bool = True
+
+
+@dataclass
+class RunConfig:
+    seed: int = 0
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    output_dir: str = "runs"
+    #: run folder name; a name derived from the instance and time when unset
+    run_name: Optional[str] = None
+    instance: InstanceConfig = field(default_factory=InstanceConfig)
+    render: RenderConfig = field(default_factory=RenderConfig)
+    avatar: AvatarConfig = field(default_factory=AvatarConfig)
+    video: VideoConfig = field(default_factory=VideoConfig)
+    segmenter: ComponentConfig = field(default_factory=lambda: ComponentConfig(name="scene_difference"))
+    pose_initializer: ComponentConfig = field(default_factory=lambda: ComponentConfig(name="previous_frame"))
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    fit: FitConfig = field(default_factory=FitConfig)
+    refiners: list[ComponentConfig] = field(default_factory=list)
+    metrics: list[str] = field(default_factory=list)
+    chain: ChainConfig = field(default_factory=ChainConfig)
+    wandb: WandbConfig = field(default_factory=WandbConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
+    #: stage cache shared across runs (paid videos are never bought twice); defaults to ~/.cache/zerohsi
+    cache_dir: Optional[str] = None
+
+
+#: config fields that select a single component, by role (used by `--plugins name,...`)
+ROLE_FIELDS = {
+    "video_generator": "video.generator",
+    "segmenter": "segmenter",
+    "pose_initializer": "pose_initializer",
+    "body_model": "avatar.body",
+    "render_backend": "render.backend",
+}

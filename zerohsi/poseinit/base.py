@@ -1,0 +1,37 @@
+"""The pose-initializer interface."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Optional, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from zerohsi.body.params import BodyParams
+from zerohsi.segment.masks import Masks
+from zerohsi.video.video import Video
+
+if TYPE_CHECKING:
+    from zerohsi.cameras import Camera
+    from zerohsi.setup import Setup
+
+
+@dataclass
+class PoseInit:
+    """Per-frame estimates on the run's body model.
+
+    body: BodyParams with B = T; valid (T,) bool (False where the tool found no person: those frames were filled and
+    are reported); world: True when transl/global_orient are a world trajectory usable as is (``opt_all=false``);
+    carry_previous: True for initializers with no estimate of their own (the fit starts each frame from the last).
+    """
+
+    body: Optional[BodyParams]
+    valid: np.ndarray
+    world: bool = False
+    carry_previous: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@runtime_checkable
+class PoseInitializer(Protocol):
+    def initialize(self, video: Video, masks: Masks, cameras: Sequence["Camera"], setup: "Setup") -> PoseInit: ...

@@ -1,0 +1,24 @@
+"""Per-frame human and object masks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+
+@dataclass
+class Masks:
+    """human bool (T,H,W); object bool (T,H,W) or None for static scenes."""
+
+    human: np.ndarray
+    object: Optional[np.ndarray] = None
+
+    def __len__(self) -> int:
+        return int(self.human.shape[0])
+
+    def union_upto(self) -> np.ndarray:
+        """(T,H,W) bool: pixels covered by the human or object in any frame up to t (camera tracking ignores them)."""
+        fg = self.human if self.object is None else (self.human | self.object)
+        return np.logical_or.accumulate(fg, axis=0)
