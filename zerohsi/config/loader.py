@@ -106,7 +106,7 @@ def apply_plugin_choices(node: DictConfig, chosen: dict[str, str]) -> DictConfig
         elif role == "render_backend":
             node.render.backend = name
         elif role in ROLE_FIELDS:
-            OmegaConf.update(node, ROLE_FIELDS[role], {"name": name, "options": {}}, merge=False)
+            OmegaConf.update(node, ROLE_FIELDS[role], OmegaConf.structured(ComponentConfig(name=name)), merge=False)
         else:
             raise ConfigError(f"--plugins cannot select a {role} ('{name}'); set it where it is used instead.")
     return node

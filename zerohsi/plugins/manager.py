@@ -86,10 +86,10 @@ class PluginHost:
             ver = ep.dist.version if ep.dist is not None else "?"
             status = PluginStatus(ep.name, dist, ver, ep.value)
             names = {ep.name, dist}
+            self.plugins[ep.name] = status
             if ep.name != BUILTIN and (names & block or (allow is not None and not names & allow)):
                 status.status = "blocked"
                 status.error = "skipped by ZEROHSI_PLUGINS / ZEROHSI_PLUGINS_BLOCK"
-                self.plugins[ep.name] = status
                 continue
             try:
                 module = ep.load()
