@@ -30,6 +30,7 @@ app = typer.Typer(
 #: command groups: (module under zerohsi.cli, group name or None for top-level commands)
 GROUPS = [
     ("core", None),
+    ("run", None),
     ("splat", "splat"),
     ("avatar", "avatar"),
     ("motion", "motion"),

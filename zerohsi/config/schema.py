@@ -73,6 +73,8 @@ class FitConfig:
     w_depth: float = 1e-3
     color_every: int = 5
     color_lr: float = 1e-5
+    #: silhouette term on rendered vs segmented masks; not in the paper (0 reproduces it)
+    w_mask: float = 0.0
     #: ablation "w/o OPT_body": only root + orientation, initializer poses kept
     opt_body: bool = True
     #: ablation "w/o OPT_all": no optimisation at all; the initializer's (world) output is used as is

@@ -1,0 +1,158 @@
+"""The whole pipeline, stage by stage, as a Python API; `zerohsi run` is a thin layer over :func:`run`.
+
+Stages (DESIGN.md): render_first_frame -> generate_video -> segment -> track_camera -> init_poses -> fit_hsi ->
+refine -> evaluate -> export. Every stage writes its artifacts into the run folder and records a content key in
+``stages.json``, so a re-run with ``resume=True`` skips finished stages; videos also go through the shared stage cache
+so a paid video is never bought twice; tracking and fitting checkpoint every frame.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import torch
+
+from zerohsi.cameras import Camera
+from zerohsi.config import RunConfig, load_config, load_saved_config, save_config
+from zerohsi.errors import UserError
+from zerohsi.motion import Motion
+from zerohsi.segment.masks import Masks
+from zerohsi.setup import Setup
+
+log = logging.getLogger("zerohsi")
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    motion: Motion
+    metrics: dict[str, float]
+    timings: dict[str, float]
+    ground_truth: Optional[Motion] = None
+    video: Any = None
+    masks: Optional[Masks] = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+# -- devices and rendering ---------------------------------------------------------------------------------------
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError(f"device={name} was requested but CUDA is not available; use device=auto or device=cpu.")
+    return torch.device(name)
+
+
+def make_render_fn(cfg: RunConfig):
+    """A render function with the configured backend bound."""
+    from zerohsi.render import render
+
+    backend = cfg.render.backend
+
+    def render_fn(gaussians, camera, **kwargs):
+        return render(gaussians, camera, backend=backend, **kwargs)
+
+    return render_fn
+
+
+# -- setup ----------------------------------------------------------------------------------------------------------
+def build_setup(cfg: RunConfig, device: torch.device | None = None) -> Setup:
+    """Scene, object, avatar, initial state and camera of the configured instance."""
+    from zerohsi.body.avatar import Avatar
+    from zerohsi.plugins import get_host
+    from zerohsi.scenes import build_object, build_scene
+    from zerohsi.scenes.suite import load_suite
+
+    device = device or resolve_device(cfg.device)
+    inst = load_suite(cfg.instance.suite).get(cfg.instance.name)
+    scene = build_scene(inst.scene, ply=cfg.instance.scene_ply) if cfg.instance.scene_ply else build_scene(inst.scene)
+    obj = build_object(inst.object) if inst.object else None
+    body_model = get_host().build("body_model", cfg.avatar.body.name, cfg.avatar.body.options)
+    avatar = Avatar.create(body_model, num_gaussians=cfg.avatar.num_gaussians, appearance=cfg.avatar.appearance,
+                           seed=cfg.seed, color_hidden=cfg.avatar.color_hidden)
+    body0 = inst.initial_body(body_model)
+    setup = Setup(
+        scene=scene, avatar=avatar, body0=body0, camera0=inst.camera(cfg.render.width, cfg.render.height),
+        prompt=cfg.instance.prompt or inst.prompt, seed=cfg.seed, obj=obj,
+        object_pose0=inst.object_pose() if inst.object else None, instance=inst, device=device,
+    )
+    return setup
+
+
+def composite(setup: Setup, params, object_pose, camera: Camera):
+    """Scene (group 0) + avatar (group 1) + posed object (group 2) Gaussians."""
+    from zerohsi.gaussians import Gaussians
+
+    parts = [setup.scene.gaussians.with_group(0), setup.avatar.gaussians(params, camera).with_group(1)]
+    if setup.obj is not None and object_pose is not None:
+        parts.append(setup.obj.gaussians.with_group(2).transform(object_pose))
+    return Gaussians.cat(parts)
+
+
+def render_first_frame(setup: Setup, render_fn, background: torch.Tensor) -> tuple[np.ndarray, Masks]:
+    """I0 (H,W,3) float in [0,1] and the rendered, occlusion-aware frame-0 masks (T=1)."""
+    from zerohsi.recon.fitting import group_onehot
+
+    with torch.no_grad():
+        g = composite(setup, setup.body0, setup.object_pose0, setup.camera0)
+        out = render_fn(g, setup.camera0, features=group_onehot(g.group), background=background)
+    human = (out.features[..., 1] > 0.5).cpu().numpy()[None]
+    obj = (out.features[..., 2] > 0.5).cpu().numpy()[None] if setup.obj is not None else None
+    return out.rgb.clamp(0, 1).cpu().numpy(), Masks(human=human, object=obj)
+
+
+# -- the run ----------------------------------------------------------------------------------------------------
+def default_run_dir(cfg: RunConfig) -> Path:
+    name = cfg.run_name or f"{cfg.instance.name}-s{cfg.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
+    return Path(cfg.output_dir) / name
+
+
+def _as_config(config: Any, overrides=()) -> RunConfig:
+    if isinstance(config, RunConfig):
+        if overrides:
+            from zerohsi.config.loader import parse_overrides
+            from zerohsi.config.validate import merge_into, to_object
+
+            return to_object(merge_into(config, parse_overrides(overrides)))
+        return config
+    return load_config(config, overrides)
+
+
+def run(config: Any = "demo", overrides=(), *, run_dir: str | Path | None = None, resume: bool = False,
+        progress: bool = True) -> RunResult:
+    """Run every stage for ``config`` (a RunConfig, preset name or YAML path) and return the artifacts.
+
+    With ``resume=True`` and an existing ``run_dir``, the saved config is used and finished stages/frames are skipped.
+    """
+    if resume:
+        if run_dir is None or not (Path(run_dir) / "config.yaml").exists():
+            raise UserError(f"Cannot resume '{run_dir}': it has no config.yaml; start a new run instead.")
+        cfg = load_saved_config(Path(run_dir) / "config.yaml")
+    else:
+        cfg = _as_config(config, overrides)
+    run_dir = Path(run_dir) if run_dir is not None else default_run_dir(cfg)
+    if not resume and (run_dir / "stages.json").exists():
+        raise UserError(f"Run folder '{run_dir}' already holds a run; pass --resume to continue it or pick "
+                        "another --run-dir.")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    save_config(cfg, run_dir / "config.yaml")
+    handler = logging.FileHandler(run_dir / "log.txt")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    try:
+        from zerohsi.recon.runner import ClipRunner
+
+        return ClipRunner(cfg, run_dir, progress=progress).run()
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+
+
+__all__ = ["RunResult", "build_setup", "composite", "make_render_fn", "render_first_frame", "resolve_device", "run"]
+

@@ -1,0 +1,219 @@
+"""Human–scene interaction fitting (stage 6): per frame, body and object pose by differentiable rendering.
+
+Frame t starts from frame t−1 (root translation r, orientation φ, object pose P) and from the pose initializer's Θ_t
+(or Θ_{t−1} when the initializer has no estimate of its own). Loss, as in the paper:
+    (1−λ)·L1 + λ·D-SSIM on the full frame + w_center·L_center (normalised 2-D centroids of rendered vs segmented
+    human and object masks) + w_depth·L_depth (object mean depth vs its frame-0 depth)
+plus an optional silhouette term (``w_mask``, not in the paper). The first ``root_only_iters`` iterations move only r
+and φ (and the object); the avatar's colour network is stepped every ``color_every`` iterations at ``color_lr``.
+The object update is a relative 6-D rotation about the object's origin plus a translation, composed with P_{t−1}.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import torch
+
+from zerohsi.body.params import BodyParams
+from zerohsi.cameras import Camera
+from zerohsi.config.schema import FitConfig
+from zerohsi.gaussians import Gaussians
+from zerohsi.geometry import make_transform, rotation_6d_to_matrix
+from zerohsi.poseinit.base import PoseInit
+from zerohsi.recon.losses import centroid_loss, masked_mean_depth, photometric, silhouette_loss
+from zerohsi.recon.tracking import IDENTITY_6D
+from zerohsi.setup import Setup
+
+SCENE, HUMAN, OBJECT = 0, 1, 2
+
+
+def compose_object_pose(prev: torch.Tensor, rot6d: torch.Tensor, trans: torch.Tensor) -> torch.Tensor:
+    """Rotate P_{t−1} about its own origin by the 6-D delta, then translate."""
+    R = rotation_6d_to_matrix(rot6d)
+    return make_transform(R @ prev[:3, :3], prev[:3, 3] + trans)
+
+
+def group_onehot(group: torch.Tensor, num_groups: int = 3) -> torch.Tensor:
+    return torch.nn.functional.one_hot(group, num_groups).float()
+
+
+class HSIFitting:
+    """A FrameProblem over the clip; ``motion_tensors()`` returns the fitted sequence."""
+
+    name = "fit"
+
+    def __init__(self, setup: Setup, frames: torch.Tensor, human_masks: torch.Tensor,
+                 object_masks: Optional[torch.Tensor], cameras: list[Camera], init: PoseInit, cfg: FitConfig,
+                 render_fn, background: torch.Tensor) -> None:
+        self.setup = setup
+        self.frames = frames
+        self.human_masks = human_masks
+        self.object_masks = object_masks
+        self.cameras = cameras
+        self.init = init
+        self.cfg = cfg
+        self.render_fn = render_fn
+        self.background = background
+        self.w_mask = float(cfg.w_mask)
+        self.scene = setup.scene.gaussians.with_group(SCENE)
+        self.obj_canonical = setup.obj.gaussians.with_group(OBJECT) if setup.obj is not None else None
+        self.shape = setup.body0.shape.detach()
+        b0 = setup.body0
+        self.transl = [b0.transl.detach()[0]]
+        self.orient = [b0.global_orient.detach()[0]]
+        self.pose = [b0.body_pose.detach()[0]]
+        self.object_poses = [setup.object_pose0.detach()] if setup.object_pose0 is not None else []
+        self.object_depth0: Optional[torch.Tensor] = None
+        self.color_params = list(setup.avatar.color_parameters())
+
+    # -- problem interface ---------------------------------------------------------------------------------------
+    def num_frames(self) -> int:
+        return int(self.frames.shape[0])
+
+    def num_iters(self, t: int) -> int:
+        return 0 if t == 0 or not self.cfg.opt_all else int(self.cfg.iters)
+
+    def _initial_pose(self, t: int) -> torch.Tensor:
+        if self.init.carry_previous or self.init.body is None:
+            return self.pose[t - 1]
+        return self.init.body.body_pose[t].detach().to(self.pose[0])
+
+    def start_frame(self, t: int) -> list[torch.optim.Optimizer]:
+        if t == 0:
+            if self.object_poses and self.object_depth0 is None:
+                self.object_depth0 = self._object_depth(0)
+            return []
+        self.p_transl = self.transl[t - 1].clone().requires_grad_(True)
+        self.p_orient = self.orient[t - 1].clone().requires_grad_(True)
+        self.p_pose = self._initial_pose(t).clone().requires_grad_(self.cfg.opt_body)
+        if not self.cfg.opt_all and self.init.world and self.init.body is not None:
+            # ablation "w/o OPT_all": the initializer's world trajectory as is
+            self.p_transl = self.init.body.transl[t].detach().to(self.p_transl).clone()
+            self.p_orient = self.init.body.global_orient[t].detach().to(self.p_orient).clone()
+        opts = {"root": torch.optim.Adam([self.p_transl, self.p_orient], lr=self.cfg.lr)}
+        if self.cfg.opt_body:
+            opts["body"] = torch.optim.Adam([self.p_pose], lr=self.cfg.lr)
+        if self.object_poses:
+            dev = self.p_transl.device
+            self.p_obj_rot = torch.tensor(IDENTITY_6D, device=dev, requires_grad=True)
+            self.p_obj_trans = torch.zeros(3, device=dev, requires_grad=True)
+            opts["object"] = torch.optim.Adam([self.p_obj_rot, self.p_obj_trans], lr=self.cfg.lr)
+        if self.color_params and self.cfg.color_lr > 0 and self.cfg.color_every > 0:
+            opts["color"] = torch.optim.Adam(self.color_params, lr=self.cfg.color_lr)
+        self._opts = opts
+        return list(opts.values())
+
+    def active_optimizers(self, t, it, optimizers):
+        active = [self._opts["root"]]
+        if "object" in self._opts:
+            active.append(self._opts["object"])
+        if "body" in self._opts and it >= self.cfg.root_only_iters:
+            active.append(self._opts["body"])
+        if "color" in self._opts and it % self.cfg.color_every == 0:
+            active.append(self._opts["color"])
+        return active
+
+    def current_params(self) -> BodyParams:
+        return BodyParams(self.p_transl[None], self.p_orient[None], self.p_pose[None], self.shape)
+
+    def current_object_pose(self, t: int) -> Optional[torch.Tensor]:
+        if not self.object_poses:
+            return None
+        return compose_object_pose(self.object_poses[t - 1], self.p_obj_rot, self.p_obj_trans)
+
+    def compose(self, params: BodyParams, object_pose: Optional[torch.Tensor], camera: Camera) -> Gaussians:
+        parts = [self.scene, self.setup.avatar.gaussians(params, camera).with_group(HUMAN)]
+        if object_pose is not None and self.obj_canonical is not None:
+            parts.append(self.obj_canonical.transform(object_pose))
+        return Gaussians.cat(parts)
+
+    def render_state(self, params: BodyParams, object_pose: Optional[torch.Tensor], camera: Camera):
+        g = self.compose(params, object_pose, camera)
+        return self.render_fn(g, camera, features=group_onehot(g.group), background=self.background)
+
+    def closure(self, t: int, it: int) -> tuple[torch.Tensor, dict[str, float]]:
+        obj_pose = self.current_object_pose(t)
+        out = self.render_state(self.current_params(), obj_pose, self.cameras[t])
+        photo = photometric(out.rgb, self.frames[t], self.cfg.lambda_dssim)
+        human = out.features[..., HUMAN]
+        terms = {"photo": photo}
+        loss = photo
+        center = centroid_loss(human, self.human_masks[t])
+        if obj_pose is not None and self.object_masks is not None:
+            obj = out.features[..., OBJECT]
+            center = center + centroid_loss(obj, self.object_masks[t])
+            d = masked_mean_depth(out.depth, obj)
+            if d is not None and self.object_depth0 is not None:
+                depth = (d - self.object_depth0) ** 2
+                loss = loss + self.cfg.w_depth * depth
+                terms["depth"] = depth
+            if self.w_mask > 0:
+                sil = silhouette_loss(obj, self.object_masks[t])
+                loss = loss + self.w_mask * sil
+                terms["mask_object"] = sil
+        loss = loss + self.cfg.w_center * center
+        terms["center"] = center
+        if self.w_mask > 0:
+            sil = silhouette_loss(human, self.human_masks[t])
+            loss = loss + self.w_mask * sil
+            terms["mask_human"] = sil
+        return loss, {k: float(v.detach()) for k, v in terms.items()}
+
+    def end_frame(self, t: int) -> None:
+        if t == 0:
+            return
+        self.transl.append(self.p_transl.detach().clone())
+        self.orient.append(self.p_orient.detach().clone())
+        self.pose.append(self.p_pose.detach().clone())
+        if self.object_poses:
+            with torch.no_grad():
+                self.object_poses.append(self.current_object_pose(t).detach())
+
+    # -- results -------------------------------------------------------------------------------------------------
+    def params_at(self, t: int) -> BodyParams:
+        return BodyParams(self.transl[t][None], self.orient[t][None], self.pose[t][None], self.shape)
+
+    def body(self) -> BodyParams:
+        T = len(self.transl)
+        return BodyParams(torch.stack(self.transl), torch.stack(self.orient), torch.stack(self.pose),
+                          self.shape.expand(T, -1).clone())
+
+    def object_pose_tensor(self) -> Optional[torch.Tensor]:
+        return torch.stack(self.object_poses) if self.object_poses else None
+
+    def _object_depth(self, t: int) -> Optional[torch.Tensor]:
+        with torch.no_grad():
+            out = self.render_state(self.params_at(t), self.object_poses[t], self.cameras[t])
+            return masked_mean_depth(out.depth, out.features[..., OBJECT])
+
+    def render_frame(self, t: int):
+        """Re-render frame t of the fitted result (no grad)."""
+        with torch.no_grad():
+            return self.render_state(self.params_at(t), self.object_poses[t] if self.object_poses else None,
+                                     self.cameras[t])
+
+    def preview(self, t: int):
+        return (self.render_frame(t).rgb.clamp(0, 1) * 255).byte().cpu().numpy()
+
+    def state_dict(self) -> dict[str, Any]:
+        state: dict[str, Any] = {
+            "transl": torch.stack(self.transl), "orient": torch.stack(self.orient), "pose": torch.stack(self.pose),
+            "color": [p.detach().clone() for p in self.color_params],
+        }
+        if self.object_poses:
+            state["object_poses"] = torch.stack(self.object_poses)
+        if self.object_depth0 is not None:
+            state["object_depth0"] = self.object_depth0
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.transl = list(state["transl"].unbind(0))
+        self.orient = list(state["orient"].unbind(0))
+        self.pose = list(state["pose"].unbind(0))
+        with torch.no_grad():
+            for p, v in zip(self.color_params, state["color"], strict=True):
+                p.copy_(v)
+        if "object_poses" in state:
+            self.object_poses = list(state["object_poses"].unbind(0))
+        self.object_depth0 = state.get("object_depth0")

@@ -1,0 +1,74 @@
+"""Image losses of the fitting stages: L1, D-SSIM, mask centroids, object depth, silhouettes.
+
+Images are float (H,W,3) in [0,1]; masks float (H,W) in [0,1].
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def _gaussian_window(size: int = 11, sigma: float = 1.5, device=None, dtype=None) -> torch.Tensor:
+    x = torch.arange(size, device=device, dtype=dtype) - (size - 1) / 2
+    g = torch.exp(-(x**2) / (2 * sigma**2))
+    g = g / g.sum()
+    return (g[:, None] * g[None, :])[None, None]
+
+
+def ssim(a: torch.Tensor, b: torch.Tensor, window: int = 11) -> torch.Tensor:
+    """Mean structural similarity of two (H,W,C) images (Gaussian window, as in 3DGS)."""
+    C = a.shape[-1]
+    x = a.permute(2, 0, 1)[None]
+    y = b.permute(2, 0, 1)[None]
+    w = _gaussian_window(window, device=a.device, dtype=a.dtype).expand(C, 1, window, window)
+    pad = window // 2
+    conv = lambda t: F.conv2d(t, w, padding=pad, groups=C)  # noqa: E731
+    mu_x, mu_y = conv(x), conv(y)
+    sxx = conv(x * x) - mu_x**2
+    syy = conv(y * y) - mu_y**2
+    sxy = conv(x * y) - mu_x * mu_y
+    c1, c2 = 0.01**2, 0.03**2
+    s = ((2 * mu_x * mu_y + c1) * (2 * sxy + c2)) / ((mu_x**2 + mu_y**2 + c1) * (sxx + syy + c2))
+    return s.mean()
+
+
+def photometric(rendered: torch.Tensor, target: torch.Tensor, lambda_dssim: float) -> torch.Tensor:
+    """(1-λ)·L1 + λ·D-SSIM, with D-SSIM = 1 - SSIM as in 3DGS."""
+    l1 = (rendered - target).abs().mean()
+    if lambda_dssim <= 0:
+        return l1
+    return (1 - lambda_dssim) * l1 + lambda_dssim * (1 - ssim(rendered, target))
+
+
+def mask_centroid(mask: torch.Tensor) -> torch.Tensor | None:
+    """Normalised 2-D centroid in [0,1]^2 (x, y) of a (H,W) soft mask, or None when the mask is empty."""
+    H, W = mask.shape
+    total = mask.sum()
+    if float(total) < 1e-3:
+        return None
+    ys = (torch.arange(H, device=mask.device, dtype=mask.dtype) + 0.5) / H
+    xs = (torch.arange(W, device=mask.device, dtype=mask.dtype) + 0.5) / W
+    cx = (mask.sum(0) * xs).sum() / total
+    cy = (mask.sum(1) * ys).sum() / total
+    return torch.stack([cx, cy])
+
+
+def centroid_loss(rendered_mask: torch.Tensor, target_mask: torch.Tensor) -> torch.Tensor:
+    """Squared distance between normalised centroids; zero when either mask is empty."""
+    a, b = mask_centroid(rendered_mask), mask_centroid(target_mask)
+    if a is None or b is None:
+        return rendered_mask.sum() * 0
+    return ((a - b) ** 2).sum()
+
+
+def masked_mean_depth(depth: torch.Tensor, mask: torch.Tensor) -> torch.Tensor | None:
+    total = mask.sum()
+    if float(total) < 1e-3:
+        return None
+    return (depth * mask).sum() / total
+
+
+def silhouette_loss(rendered_mask: torch.Tensor, target_mask: torch.Tensor) -> torch.Tensor:
+    """Mean squared difference of soft coverage and the segmented mask (an addition to the paper's losses)."""
+    return ((rendered_mask - target_mask) ** 2).mean()
