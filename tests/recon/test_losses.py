@@ -1,0 +1,37 @@
+import torch
+
+from zerohsi.recon.losses import centroid_loss, mask_centroid, masked_mean_depth, photometric, ssim
+
+
+def test_ssim_of_identical_images_is_one_and_drops_with_noise():
+    g = torch.Generator().manual_seed(0)
+    a = torch.rand(32, 40, 3, generator=g)
+    assert abs(float(ssim(a, a)) - 1.0) < 1e-5
+    noisy = (a + 0.2 * torch.randn(32, 40, 3, generator=g)).clamp(0, 1)
+    assert float(ssim(a, noisy)) < 0.9
+
+
+def test_photometric_mixes_l1_and_dssim():
+    a = torch.zeros(16, 16, 3)
+    b = torch.full((16, 16, 3), 0.5)
+    assert abs(float(photometric(a, b, 0.0)) - 0.5) < 1e-6
+    mixed = float(photometric(a, b, 0.1))
+    assert abs(mixed - (0.9 * 0.5 + 0.1 * (1 - float(ssim(a, b))))) < 1e-6
+
+
+def test_mask_centroid_is_normalised_and_centroid_loss_vanishes_when_aligned():
+    m = torch.zeros(10, 20)
+    m[2:4, 5:7] = 1
+    c = mask_centroid(m)
+    assert torch.allclose(c, torch.tensor([6 / 20, 3 / 10]))
+    assert float(centroid_loss(m, m)) == 0.0
+    shifted = torch.roll(m, 4, dims=1)
+    assert abs(float(centroid_loss(m, shifted)) - (4 / 20) ** 2) < 1e-6
+    assert mask_centroid(torch.zeros(4, 4)) is None
+
+
+def test_masked_mean_depth():
+    depth = torch.arange(16.0).reshape(4, 4)
+    mask = torch.zeros(4, 4)
+    mask[0, :2] = 1
+    assert float(masked_mean_depth(depth, mask)) == 0.5
