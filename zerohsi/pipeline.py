@@ -22,7 +22,7 @@ from zerohsi.config import RunConfig, load_config, load_saved_config, save_confi
 from zerohsi.errors import UserError
 from zerohsi.motion import Motion
 from zerohsi.segment.masks import Masks
-from zerohsi.setup import Setup
+from zerohsi.setup import Setup, initial_body
 
 log = logging.getLogger("zerohsi")
 
@@ -70,12 +70,12 @@ def build_setup(cfg: RunConfig, device: torch.device | None = None) -> Setup:
 
     device = device or resolve_device(cfg.device)
     inst = load_suite(cfg.instance.suite).get(cfg.instance.name)
-    scene = build_scene(inst.scene, ply=cfg.instance.scene_ply) if cfg.instance.scene_ply else build_scene(inst.scene)
+    scene = build_scene(inst.scene, ply=cfg.instance.scene_ply)
     obj = build_object(inst.object) if inst.object else None
     body_model = get_host().build("body_model", cfg.avatar.body.name, cfg.avatar.body.options)
     avatar = Avatar.create(body_model, num_gaussians=cfg.avatar.num_gaussians, appearance=cfg.avatar.appearance,
                            seed=cfg.seed, color_hidden=cfg.avatar.color_hidden)
-    body0 = inst.initial_body(body_model)
+    body0 = initial_body(inst, scene, body_model)
     setup = Setup(
         scene=scene, avatar=avatar, body0=body0, camera0=inst.camera(cfg.render.width, cfg.render.height),
         prompt=cfg.instance.prompt or inst.prompt, seed=cfg.seed, obj=obj,
@@ -96,13 +96,11 @@ def composite(setup: Setup, params, object_pose, camera: Camera):
 
 def render_first_frame(setup: Setup, render_fn, background: torch.Tensor) -> tuple[np.ndarray, Masks]:
     """I0 (H,W,3) float in [0,1] and the rendered, occlusion-aware frame-0 masks (T=1)."""
-    from zerohsi.recon.fitting import group_onehot
-
     with torch.no_grad():
         g = composite(setup, setup.body0, setup.object_pose0, setup.camera0)
-        out = render_fn(g, setup.camera0, features=group_onehot(g.group), background=background)
-    human = (out.features[..., 1] > 0.5).cpu().numpy()[None]
-    obj = (out.features[..., 2] > 0.5).cpu().numpy()[None] if setup.obj is not None else None
+        out = render_fn(g, setup.camera0, with_groups=True, background=background)
+    human = (out.groups[..., 1] > 0.5).cpu().numpy()[None]
+    obj = (out.groups[..., 2] > 0.5).cpu().numpy()[None] if setup.obj is not None else None
     return out.rgb.clamp(0, 1).cpu().numpy(), Masks(human=human, object=obj)
 
 

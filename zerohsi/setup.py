@@ -40,3 +40,22 @@ class Setup:
     @property
     def dynamic(self) -> bool:
         return self.obj is not None
+
+
+def initial_body(instance: "Instance", scene: "Scene", body_model) -> BodyParams:
+    """The instance's initial human state as BodyParams (B=1) on ``body_model``: standing on the floor at
+    ``human_init.root_xy`` facing its heading, or sitting on its seat target."""
+    from zerohsi.body.poses import pose_preset, seat_offset, yaw_orient
+
+    hi = instance.human_init
+    if hi.pose == "sitting":
+        seat = scene.target(hi.seat)
+        params = pose_preset(body_model, "sitting")
+        params = params.replace(global_orient=yaw_orient(seat.facing_deg + 90.0).to(params.transl))
+        transl = torch.tensor(seat.point, dtype=params.transl.dtype)[None] + seat_offset(body_model, params)
+        return params.replace(transl=transl).detach()
+    params = pose_preset(body_model, hi.pose, on_floor=True, floor_z=float(scene.floor_height))
+    params = params.replace(global_orient=yaw_orient(hi.yaw_deg + 90.0).to(params.transl))
+    transl = params.transl.clone()
+    transl[:, :2] = torch.tensor(hi.root_xy, dtype=transl.dtype)
+    return params.replace(transl=transl).detach()

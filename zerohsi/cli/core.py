@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import List, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-console = Console(highlight=False)
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 config_app = typer.Typer(help="Show and check run configurations.", no_args_is_help=True)
 
 

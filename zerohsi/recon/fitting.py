@@ -34,10 +34,6 @@ def compose_object_pose(prev: torch.Tensor, rot6d: torch.Tensor, trans: torch.Te
     return make_transform(R @ prev[:3, :3], prev[:3, 3] + trans)
 
 
-def group_onehot(group: torch.Tensor, num_groups: int = 3) -> torch.Tensor:
-    return torch.nn.functional.one_hot(group, num_groups).float()
-
-
 class HSIFitting:
     """A FrameProblem over the clip; ``motion_tensors()`` returns the fitted sequence."""
 
@@ -130,18 +126,18 @@ class HSIFitting:
 
     def render_state(self, params: BodyParams, object_pose: Optional[torch.Tensor], camera: Camera):
         g = self.compose(params, object_pose, camera)
-        return self.render_fn(g, camera, features=group_onehot(g.group), background=self.background)
+        return self.render_fn(g, camera, with_groups=True, background=self.background)
 
     def closure(self, t: int, it: int) -> tuple[torch.Tensor, dict[str, float]]:
         obj_pose = self.current_object_pose(t)
         out = self.render_state(self.current_params(), obj_pose, self.cameras[t])
         photo = photometric(out.rgb, self.frames[t], self.cfg.lambda_dssim)
-        human = out.features[..., HUMAN]
+        human = out.groups[..., HUMAN]
         terms = {"photo": photo}
         loss = photo
         center = centroid_loss(human, self.human_masks[t])
         if obj_pose is not None and self.object_masks is not None:
-            obj = out.features[..., OBJECT]
+            obj = out.groups[..., OBJECT]
             center = center + centroid_loss(obj, self.object_masks[t])
             d = masked_mean_depth(out.depth, obj)
             if d is not None and self.object_depth0 is not None:
@@ -185,7 +181,7 @@ class HSIFitting:
     def _object_depth(self, t: int) -> Optional[torch.Tensor]:
         with torch.no_grad():
             out = self.render_state(self.params_at(t), self.object_poses[t], self.cameras[t])
-            return masked_mean_depth(out.depth, out.features[..., OBJECT])
+            return masked_mean_depth(out.depth, out.groups[..., OBJECT])
 
     def render_frame(self, t: int):
         """Re-render frame t of the fitted result (no grad)."""
