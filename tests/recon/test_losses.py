@@ -35,3 +35,17 @@ def test_masked_mean_depth():
     mask = torch.zeros(4, 4)
     mask[0, :2] = 1
     assert float(masked_mean_depth(depth, mask)) == 0.5
+
+
+def test_centroid_of_a_crop_is_normalised_by_the_full_image():
+    from zerohsi.recon.fitting import crop_around
+
+    full = torch.zeros(48, 64)
+    full[20:30, 40:50] = 1
+    crop = crop_around([], [full > 0], 64, 48, margin_px=3, margin_frac=0.0)
+    assert (crop.x0, crop.y0, crop.x1, crop.y1) == (37, 17, 53, 33)
+    part = crop.image(full)
+    assert torch.allclose(mask_centroid(part, (crop.x0, crop.y0, 64, 48)), mask_centroid(full))
+    cam_uv = torch.tensor([[5.0, 6.0], [10.0, 8.0]])
+    both = crop_around([cam_uv], [full > 0], 64, 48, margin_px=0, margin_frac=0.0)
+    assert (both.x0, both.y0, both.x1, both.y1) == (5, 6, 51, 31)

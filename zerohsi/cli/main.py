@@ -77,7 +77,9 @@ _mount()
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: runs the app and turns errors into exit codes."""
     try:
-        app(args=argv, standalone_mode=False)
+        rv = app(args=argv, standalone_mode=False)
+        if isinstance(rv, int) and rv:  # a command's typer.Exit(code), returned (not raised) by click here
+            return rv
     except UserError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
         return exc.exit_code
@@ -90,10 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print("interrupted; resume with `zerohsi run --resume RUN_DIR`")
         return 130
     except Exception as exc:  # noqa: BLE001
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
+        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
+            exc.show()  # a usage error from the command-line parser (exit code 2)
             return exc.exit_code
         if os.environ.get("ZEROHSI_DEBUG"):
             raise

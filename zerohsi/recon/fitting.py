@@ -7,10 +7,17 @@ Frame t starts from frame t−1 (root translation r, orientation φ, object pose
 plus an optional silhouette term (``w_mask``, not in the paper). The first ``root_only_iters`` iterations move only r
 and φ (and the object); the avatar's colour network is stepped every ``color_every`` iterations at ``color_lr``.
 The object update is a relative 6-D rotation about the object's origin plus a translation, composed with P_{t−1}.
+
+Speed: only the human and the object move, so each frame is rendered in a crop around them (their segmented masks
+and their previous-frame projections, with a margin). Pixels outside the crop add a constant to the loss, so the
+photometric term is the crop's mean scaled by crop/full area and the centroids are normalised by the full image:
+the gradients are the full-frame ones (up to the SSIM window at the crop border, which the margin keeps on
+background).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import torch
@@ -34,6 +41,51 @@ def compose_object_pose(prev: torch.Tensor, rot6d: torch.Tensor, trans: torch.Te
     return make_transform(R @ prev[:3, :3], prev[:3, 3] + trans)
 
 
+@dataclass(frozen=True)
+class Crop:
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    @property
+    def area(self) -> int:
+        return (self.x1 - self.x0) * (self.y1 - self.y0)
+
+    def image(self, img: torch.Tensor) -> torch.Tensor:
+        return img[self.y0:self.y1, self.x0:self.x1]
+
+    def camera(self, cam: Camera) -> Camera:
+        K = cam.K.clone()
+        K[0, 2] -= self.x0
+        K[1, 2] -= self.y0
+        return Camera(K, cam.world_to_cam, self.x1 - self.x0, self.y1 - self.y0)
+
+
+def crop_around(points_uv: list[torch.Tensor], masks: list[torch.Tensor], width: int, height: int,
+                margin_px: int = 12, margin_frac: float = 0.15) -> Crop:
+    """The image window holding every given pixel (projected points (N,2), boolean masks (H,W)) plus a margin."""
+    xs, ys = [], []
+    for uv in points_uv:
+        if uv.numel():
+            xs += [float(uv[:, 0].min()), float(uv[:, 0].max())]
+            ys += [float(uv[:, 1].min()), float(uv[:, 1].max())]
+    for m in masks:
+        if m is not None and bool(m.any()):
+            yy, xx = torch.nonzero(m, as_tuple=True)
+            xs += [float(xx.min()), float(xx.max()) + 1]
+            ys += [float(yy.min()), float(yy.max()) + 1]
+    if not xs:
+        return Crop(0, 0, width, height)
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    mx = margin_px + margin_frac * (x1 - x0)
+    my = margin_px + margin_frac * (y1 - y0)
+    c = Crop(int(max(0, x0 - mx)), int(max(0, y0 - my)), int(min(width, x1 + mx + 1)), int(min(height, y1 + my + 1)))
+    if c.x1 - c.x0 < 8 or c.y1 - c.y0 < 8:
+        return Crop(0, 0, width, height)
+    return c
+
+
 class HSIFitting:
     """A FrameProblem over the clip; ``motion_tensors()`` returns the fitted sequence."""
 
@@ -41,7 +93,7 @@ class HSIFitting:
 
     def __init__(self, setup: Setup, frames: torch.Tensor, human_masks: torch.Tensor,
                  object_masks: Optional[torch.Tensor], cameras: list[Camera], init: PoseInit, cfg: FitConfig,
-                 render_fn, background: torch.Tensor) -> None:
+                 render_fn, background: torch.Tensor, crop: bool = True) -> None:
         self.setup = setup
         self.frames = frames
         self.human_masks = human_masks
@@ -52,6 +104,7 @@ class HSIFitting:
         self.render_fn = render_fn
         self.background = background
         self.w_mask = float(cfg.w_mask)
+        self.use_crop = crop
         self.scene = setup.scene.gaussians.with_group(SCENE)
         self.obj_canonical = setup.obj.gaussians.with_group(OBJECT) if setup.obj is not None else None
         self.shape = setup.body0.shape.detach()
@@ -80,6 +133,7 @@ class HSIFitting:
             if self.object_poses and self.object_depth0 is None:
                 self.object_depth0 = self._object_depth(0)
             return []
+        self.crop = self._crop(t)
         self.p_transl = self.transl[t - 1].clone().requires_grad_(True)
         self.p_orient = self.orient[t - 1].clone().requires_grad_(True)
         self.p_pose = self._initial_pose(t).clone().requires_grad_(self.cfg.opt_body)
@@ -130,28 +184,33 @@ class HSIFitting:
 
     def closure(self, t: int, it: int) -> tuple[torch.Tensor, dict[str, float]]:
         obj_pose = self.current_object_pose(t)
-        out = self.render_state(self.current_params(), obj_pose, self.cameras[t])
-        photo = photometric(out.rgb, self.frames[t], self.cfg.lambda_dssim)
+        crop, full = self.crop, self.cameras[t]
+        out = self.render_state(self.current_params(), obj_pose, crop.camera(full))
+        scale = crop.area / float(full.width * full.height)
+        photo = scale * photometric(out.rgb, crop.image(self.frames[t]), self.cfg.lambda_dssim)
         human = out.groups[..., HUMAN]
         terms = {"photo": photo}
         loss = photo
-        center = centroid_loss(human, self.human_masks[t])
+        frame = (crop.x0, crop.y0, full.width, full.height)
+        human_target = crop.image(self.human_masks[t])
+        center = centroid_loss(human, human_target, frame)
         if obj_pose is not None and self.object_masks is not None:
             obj = out.groups[..., OBJECT]
-            center = center + centroid_loss(obj, self.object_masks[t])
+            obj_target = crop.image(self.object_masks[t])
+            center = center + centroid_loss(obj, obj_target, frame)
             d = masked_mean_depth(out.depth, obj)
             if d is not None and self.object_depth0 is not None:
                 depth = (d - self.object_depth0) ** 2
                 loss = loss + self.cfg.w_depth * depth
                 terms["depth"] = depth
             if self.w_mask > 0:
-                sil = silhouette_loss(obj, self.object_masks[t])
+                sil = scale * silhouette_loss(obj, obj_target)
                 loss = loss + self.w_mask * sil
                 terms["mask_object"] = sil
         loss = loss + self.cfg.w_center * center
         terms["center"] = center
         if self.w_mask > 0:
-            sil = silhouette_loss(human, self.human_masks[t])
+            sil = scale * silhouette_loss(human, human_target)
             loss = loss + self.w_mask * sil
             terms["mask_human"] = sil
         return loss, {k: float(v.detach()) for k, v in terms.items()}
@@ -165,6 +224,20 @@ class HSIFitting:
         if self.object_poses:
             with torch.no_grad():
                 self.object_poses.append(self.current_object_pose(t).detach())
+
+    def _crop(self, t: int) -> Crop:
+        cam = self.cameras[t]
+        if not self.use_crop:
+            return Crop(0, 0, cam.width, cam.height)
+        with torch.no_grad():
+            verts = self.setup.avatar.body_model(self.params_at(t - 1)).vertices[0]
+            points = [cam.project(verts.float())[0]]
+            if self.object_poses and self.obj_canonical is not None:
+                points.append(cam.project(self.obj_canonical.transform(self.object_poses[t - 1]).means)[0])
+        masks = [self.human_masks[t] > 0.5]
+        if self.object_masks is not None:
+            masks.append(self.object_masks[t] > 0.5)
+        return crop_around(points, masks, cam.width, cam.height)
 
     # -- results -------------------------------------------------------------------------------------------------
     def params_at(self, t: int) -> BodyParams:

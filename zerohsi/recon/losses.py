@@ -41,22 +41,27 @@ def photometric(rendered: torch.Tensor, target: torch.Tensor, lambda_dssim: floa
     return (1 - lambda_dssim) * l1 + lambda_dssim * (1 - ssim(rendered, target))
 
 
-def mask_centroid(mask: torch.Tensor) -> torch.Tensor | None:
-    """Normalised 2-D centroid in [0,1]^2 (x, y) of a (H,W) soft mask, or None when the mask is empty."""
+def mask_centroid(mask: torch.Tensor, frame: tuple[int, int, int, int] | None = None) -> torch.Tensor | None:
+    """Normalised 2-D centroid in [0,1]^2 (x, y) of a (H,W) soft mask, or None when the mask is empty.
+
+    frame (x0, y0, W, H): the mask is a crop at (x0, y0) of a W x H image; the centroid is normalised by the image.
+    """
     H, W = mask.shape
+    x0, y0, W_full, H_full = frame if frame is not None else (0, 0, W, H)
     total = mask.sum()
     if float(total) < 1e-3:
         return None
-    ys = (torch.arange(H, device=mask.device, dtype=mask.dtype) + 0.5) / H
-    xs = (torch.arange(W, device=mask.device, dtype=mask.dtype) + 0.5) / W
+    ys = (torch.arange(H, device=mask.device, dtype=mask.dtype) + 0.5 + y0) / H_full
+    xs = (torch.arange(W, device=mask.device, dtype=mask.dtype) + 0.5 + x0) / W_full
     cx = (mask.sum(0) * xs).sum() / total
     cy = (mask.sum(1) * ys).sum() / total
     return torch.stack([cx, cy])
 
 
-def centroid_loss(rendered_mask: torch.Tensor, target_mask: torch.Tensor) -> torch.Tensor:
+def centroid_loss(rendered_mask: torch.Tensor, target_mask: torch.Tensor,
+                  frame: tuple[int, int, int, int] | None = None) -> torch.Tensor:
     """Squared distance between normalised centroids; zero when either mask is empty."""
-    a, b = mask_centroid(rendered_mask), mask_centroid(target_mask)
+    a, b = mask_centroid(rendered_mask, frame), mask_centroid(target_mask, frame)
     if a is None or b is None:
         return rendered_mask.sum() * 0
     return ((a - b) ** 2).sum()
