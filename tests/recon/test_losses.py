@@ -43,7 +43,7 @@ def test_centroid_of_a_crop_is_normalised_by_the_full_image():
     full = torch.zeros(48, 64)
     full[20:30, 40:50] = 1
     crop = crop_around([], [full > 0], 64, 48, margin_px=3, margin_frac=0.0)
-    assert (crop.x0, crop.y0, crop.x1, crop.y1) == (37, 17, 53, 33)
+    assert (crop.x0, crop.y0, crop.x1, crop.y1) == (37, 17, 54, 34)
     part = crop.image(full)
     assert torch.allclose(mask_centroid(part, (crop.x0, crop.y0, 64, 48)), mask_centroid(full))
     cam_uv = torch.tensor([[5.0, 6.0], [10.0, 8.0]])
