@@ -70,7 +70,7 @@ def build_setup(cfg: RunConfig, device: torch.device | None = None) -> Setup:
 
     device = device or resolve_device(cfg.device)
     inst = load_suite(cfg.instance.suite).get(cfg.instance.name)
-    scene = build_scene(inst.scene, ply=cfg.instance.scene_ply)
+    scene = build_scene(inst.scene, density=cfg.instance.scene_density, ply=cfg.instance.scene_ply)
     obj = build_object(inst.object) if inst.object else None
     body_model = get_host().build("body_model", cfg.avatar.body.name, cfg.avatar.body.options)
     avatar = Avatar.create(body_model, num_gaussians=cfg.avatar.num_gaussians, appearance=cfg.avatar.appearance,

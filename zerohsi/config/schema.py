@@ -29,6 +29,8 @@ class InstanceConfig:
     prompt: Optional[str] = None
     #: a user's real 3DGS .ply that replaces the procedural twin of the instance's scene
     scene_ply: Optional[str] = None
+    #: Gaussian density of procedural scenes (1.0 ~ 30k Gaussians; tests use less)
+    scene_density: float = 1.0
 
 
 @dataclass

@@ -26,7 +26,7 @@ class VideoRequest:
     num_frames: int
     fps: float
     workdir: Path
-    setup: Optional["Setup"] = None
+    setup: Optional[Setup] = None
 
 
 @runtime_checkable

@@ -1,0 +1,47 @@
+"""Options of the diffusers-based video generators (import-light)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+
+@dataclass
+class _I2VOptions:
+    #: a local diffusers pipeline folder (with model_index.json), e.g. a downloaded THUDM/CogVideoX-5b-I2V
+    weights: str = "???"
+    #: denoising steps and classifier-free guidance
+    steps: int = 50
+    guidance_scale: float = 6.0
+    #: frames the model generates, and its native frame rate (the pipeline resamples to the run's rate)
+    num_frames: int = 49
+    fps: float = 8.0
+    #: generation resolution; None uses the model's own default (CogVideoX: 480x720). Frames are resized to I0's
+    #: size afterwards.
+    height: Optional[int] = None
+    width: Optional[int] = None
+    negative_prompt: str = ""
+    #: auto (bfloat16 on CUDA, float32 on CPU) | float32 | float16 | bfloat16
+    dtype: str = "auto"
+    #: auto | cpu | cuda | cuda:N
+    device: str = "auto"
+    #: none | model | sequential (offloading needs CUDA and the `accelerate` package)
+    cpu_offload: str = "none"
+    vae_tiling: bool = True
+    vae_slicing: bool = False
+    #: text tokens; None keeps the pipeline's default (CogVideoX: 226)
+    max_sequence_length: Optional[int] = None
+    #: further keyword arguments of the pipeline call (only those the pipeline accepts are passed)
+    call_options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CogVideoXConfig(_I2VOptions):
+    """CogVideoX image-to-video (e.g. CogVideoX-5b-I2V: 49 frames at 8 fps, 480x720)."""
+
+
+@dataclass
+class DiffusersI2VConfig(_I2VOptions):
+    """Any diffusers image-to-video pipeline, chosen by a registered short name (see ``PIPELINES``)."""
+
+    pipeline: str = "???"

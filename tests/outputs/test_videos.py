@@ -1,0 +1,128 @@
+"""mp4 writing, mask overlays, side-by-side comparisons and the orbit render."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from zerohsi.outputs.video import (
+    mask_overlay,
+    orbit_cameras,
+    read_video,
+    render_orbit,
+    side_by_side,
+    write_side_by_side,
+    write_video,
+)
+from zerohsi.segment.masks import Masks
+
+
+def _frames(T=5, H=31, W=41, seed=0):
+    rng = np.random.default_rng(seed)
+    base = np.zeros((T, H, W, 3), np.uint8)
+    for t in range(T):
+        base[t, :, : 5 + 6 * t] = (200, 120, 40)  # a bar that grows: frames differ
+    return np.clip(base.astype(int) + rng.integers(0, 10, base.shape), 0, 255).astype(np.uint8)
+
+
+def test_write_video_round_trip_odd_size(tmp_path):
+    frames = _frames()
+    path = tmp_path / "v.mp4"
+    write_video(path, frames, fps=10)
+    back, fps = read_video(path)
+    assert back.shape == (5, 32, 42, 3)  # padded to even
+    assert fps == pytest.approx(10)
+    err = np.abs(back[:, :31, :41].astype(int) - frames.astype(int)).mean()
+    assert err < 8, err
+    assert [p.name for p in tmp_path.iterdir()] == ["v.mp4"]  # no temporary left behind
+
+
+def test_write_video_rejects_bad_input_without_leaving_a_file(tmp_path):
+    with pytest.raises(ValueError):
+        write_video(tmp_path / "x.mp4", np.zeros((2, 8, 8, 3), np.float32), 10)
+    assert not list(tmp_path.iterdir())
+
+
+def test_mask_overlay_tints_only_mask_pixels():
+    frames = np.full((2, 10, 10, 3), 100, np.uint8)
+    human = np.zeros((2, 10, 10), bool)
+    human[:, 2:8, 2:8] = True
+    obj = np.zeros_like(human)
+    obj[:, 0, 0] = True
+    out = mask_overlay(frames, Masks(human, obj))
+    assert (out[:, 9, 9] == 100).all()  # untouched background
+    assert out[0, 4, 4, 0] > 100 and out[0, 4, 4, 2] < 100  # red tint inside the human
+    assert out[0, 0, 0, 2] > out[0, 0, 0, 0]  # blue for the object
+
+
+def test_side_by_side_layout(tmp_path):
+    src, rec = _frames(4, 24, 32), _frames(4, 12, 16, seed=1)
+    human = np.zeros((4, 24, 32), bool)
+    human[:, 10:20, 10:20] = True
+    sbs = side_by_side(src, rec, Masks(human))
+    assert sbs.shape == (4, 24, 96, 3)
+    np.testing.assert_array_equal(sbs[:, 20:, :32], src[:, 20:])  # below the caption the source is untouched
+    write_side_by_side(tmp_path / "o.mp4", src, rec, Masks(human), fps=5)
+    assert read_video(tmp_path / "o.mp4")[0].shape == (4, 24, 96, 3)
+
+
+def test_orbit_cameras_circle_and_look_at_center():
+    cams = orbit_cameras((1.0, 2.0, 0.5), 3.0, 8, width=32, height=24, elevation_deg=30)
+    centers = torch.stack([c.center for c in cams])
+    d = (centers - torch.tensor([1.0, 2.0, 0.5])).norm(dim=1)
+    torch.testing.assert_close(d, torch.full((8,), 3.0))
+    for c in cams:
+        uv, z = c.project(torch.tensor([1.0, 2.0, 0.5]))
+        torch.testing.assert_close(uv, torch.tensor([16.0, 12.0]), atol=1e-3, rtol=0)
+        assert z > 0
+
+
+class _BlobAvatar:
+    """Stand-in avatar: a coloured Gaussian blob at the body's translation (enough to see it move)."""
+
+    def __init__(self, n=200):
+        g = torch.Generator().manual_seed(0)
+        self.offsets = torch.randn(n, 3, generator=g) * torch.tensor([0.15, 0.15, 0.4])
+
+    def gaussians(self, params, camera):
+        from zerohsi.gaussians import Gaussians
+
+        n = len(self.offsets)
+        return Gaussians(means=self.offsets + params.transl[0], quats=torch.tensor([[1.0, 0, 0, 0]]).repeat(n, 1),
+                         scales=torch.full((n, 3), 0.05), opacities=torch.full((n,), 0.9),
+                         colors=torch.tensor([[0.9, 0.2, 0.2]]).repeat(n, 1))
+
+
+def test_render_orbit_writes_video_of_moving_views(tmp_path, tiny_motion):
+    pytest.importorskip("zerohsi.render.api")
+    from zerohsi.cameras import Camera
+    from zerohsi.gaussians import Gaussians
+    from zerohsi.scenes.scene import Scene
+    from zerohsi.setup import Setup
+
+    g = torch.Generator().manual_seed(1)
+    n = 300
+    floor = Gaussians(means=torch.rand(n, 3, generator=g) * torch.tensor([4.0, 4.0, 0.0]) - torch.tensor([2, 2, 0]),
+                      quats=torch.tensor([[1.0, 0, 0, 0]]).repeat(n, 1), scales=torch.full((n, 3), 0.08),
+                      opacities=torch.full((n,), 0.8), colors=torch.rand(n, 3, generator=g))
+    scene = Scene("test", floor, lambda p: torch.full(p.shape[:-1], 1.0))
+    motion = tiny_motion.slice(0, 4)
+    motion.body = motion.body.replace(transl=torch.tensor([[0.0, 0.0, 0.9]]).repeat(4, 1))  # a copy: fixture intact
+    setup = Setup(scene=scene, avatar=_BlobAvatar(), body0=motion.body[0],
+                  camera0=Camera.look_at((3, 0, 1.5), (0, 0, 0.9), width=32, height=24), prompt="", seed=0)
+    frames = render_orbit(setup, motion, tmp_path / "orbit.mp4", num_frames=4, radius=3.0, backend="torch")
+    assert frames.shape == (4, 24, 32, 3)
+    centre = frames[:, 8:16, 12:20].astype(float)
+    assert (centre[..., 0] > centre[..., 1] + 40).mean() > 0.3  # the red avatar is in the middle of every view
+    assert np.abs(frames[0].astype(int) - frames[2].astype(int)).mean() > 3  # the viewpoint moved
+    back, _ = read_video(tmp_path / "orbit.mp4")
+    assert back.shape == (4, 24, 32, 3)
+
+
+def test_side_by_side_captions_on_full_size_frames():
+    src = np.zeros((2, 96, 128, 3), np.uint8)
+    sbs = side_by_side(src, src, None)
+    assert sbs.shape == (2, 96, 384, 3)
+    assert sbs[:, :16, :64].max() > 200  # white caption text in the top-left of the first panel
+    assert sbs[:, 40:, :].max() == 0  # the rest of the black frames is untouched

@@ -1,0 +1,53 @@
+"""Config dataclasses of the built-in video sources (import-light: registration reads them without torch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass
+class FileVideoConfig:
+    #: an mp4/webm/... file, a folder of image frames, or an npz frame store
+    path: str = "???"
+    #: the clip's frame rate; None uses the file's own rate (a folder of frames defaults to 30)
+    fps: Optional[float] = None
+    #: mean absolute difference (0..1) between the clip's first frame and I0 above which a warning is issued
+    first_frame_tolerance: float = 0.08
+    #: resize frames to I0's size when they differ (the pipeline renders at I0's size)
+    resize_to_first_frame: bool = True
+
+
+@dataclass
+class AppearanceGapConfig:
+    """How the scripted test signal's pixels differ from the reconstruction's model (each part seedable).
+
+    Each strength is 0 for off; the defaults give a visible but moderate gap.
+    """
+
+    #: seed of the gap; None derives it from the request seed
+    seed: Optional[int] = None
+    #: how far the rendered avatar's colours drift from the reconstruction avatar's (0..1)
+    avatar_color: float = 0.3
+    #: global lighting gain drawn from 1 +/- gain
+    gain: float = 0.08
+    #: per-channel colour tint drawn from 1 +/- tint
+    tint: float = 0.04
+    #: std of additive Gaussian sensor noise, in [0,1] intensity units
+    noise: float = 0.01
+    #: std of the Gaussian blur kernel in pixels (0: none)
+    blur_px: float = 0.5
+    #: std of the camera shake: rotation in degrees and translation in metres (0: a static camera)
+    shake_deg: float = 0.0
+    shake_m: float = 0.0
+
+
+@dataclass
+class ScriptedConfig:
+    """The scripted TEST SIGNAL: plays a known motion program and renders it with an appearance gap."""
+
+    #: a Motion .npz to play instead of the instance's program (e.g. from `zerohsi motion import`)
+    motion: Optional[str] = None
+    #: render backend for the test signal ("auto", "torch", "gsplat", ...)
+    render_backend: str = "auto"
+    appearance: AppearanceGapConfig = field(default_factory=AppearanceGapConfig)
