@@ -103,6 +103,8 @@ class WandbConfig:
 class ExportConfig:
     formats: list[str] = field(default_factory=lambda: ["npz"])
     overlay_video: bool = True
+    #: free-viewpoint orbit render of the 4D result (orbit.mp4)
+    orbit_video: bool = False
     report: bool = True
 
 

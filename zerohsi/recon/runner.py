@@ -184,13 +184,14 @@ class ClipRunner:
         gt = results[0]["gt_motion"] if clips == 1 else None
         with self.store.timed("evaluate"):
             metrics = self.evaluate(motion, setup, results, gt)
-        with self.store.timed("outputs"):
-            self.write_outputs(setup, motion, results)
         atomic_write_json(self.run_dir / "metrics.json", metrics)
         atomic_write_json(self.run_dir / "losses.json", results[0]["losses"] if clips == 1 else
                           {f"clip{k}": r["losses"] for k, r in enumerate(results)})
         if refine_report:
             atomic_write_json(self.run_dir / "refine.json", refine_report)
+        atomic_write_json(self.run_dir / "timings.json", self.timings(motion))
+        with self.store.timed("outputs"):
+            self.write_outputs(setup, results)
         atomic_write_json(self.run_dir / "timings.json", self.timings(motion))
         return RunResult(self.run_dir, motion, metrics, self.store.timings, gt, results[0]["video"],
                          results[0]["masks"], {"setup": setup, "clips": results})
@@ -225,23 +226,20 @@ class ClipRunner:
             out.update(metric.compute(motion, ctx))
         return out
 
-    def write_outputs(self, setup: Setup, motion: Motion, results) -> None:
+    def write_outputs(self, setup: Setup, results) -> None:
+        from zerohsi.outputs.stage import write_outputs
         from zerohsi.video.io import write_mp4
 
         first = results[0]
         video = first["video"]
         write_mp4(self.run_dir / "video.mp4", video.frames, video.fps)
-        if not self.cfg.export.overlay_video:
-            return
-        problem = first["problem"]
-        recon = np.stack([problem.preview(t) for t in range(len(video))])
-        atomic_savez(self.run_dir / "recon_frames.npz", frames=recon)
-        try:
-            from zerohsi.outputs.video import write_side_by_side
-        except ImportError:
-            write_mp4(self.run_dir / "overlay.mp4", np.concatenate([video.frames, recon], axis=2), video.fps)
-        else:
-            write_side_by_side(self.run_dir / "overlay.mp4", video.frames, recon, first["masks"], video.fps)
+        ec = self.cfg.export
+        recon = None
+        if ec.overlay_video and len(results) == 1:
+            problem = first["problem"]
+            recon = np.stack([problem.preview(t) for t in range(len(video))])
+        write_outputs(self.run_dir, setup, formats=ec.formats, overlay=ec.overlay_video, orbit=ec.orbit_video,
+                      report=ec.report, recon=recon, backend=self.cfg.render.backend)
 
 
 def concat_motions(motions: list[Motion]) -> Motion:
