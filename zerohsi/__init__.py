@@ -16,11 +16,12 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 PLUGIN_API_VERSION = 1
 
 
-def run(config, **kwargs):
-    """Run the full pipeline for a config (path, preset name, dict or RunConfig); see :mod:`zerohsi.pipeline`."""
+def run(config="demo", overrides=(), **kwargs):
+    """Run the full pipeline for a config (preset name, YAML path or RunConfig) with dot-list overrides; see
+    :func:`zerohsi.pipeline.run` for the keyword arguments (run_dir, resume, progress)."""
     from zerohsi.pipeline import run as _run
 
-    return _run(config, **kwargs)
+    return _run(config, overrides, **kwargs)
 
 
 __all__ = ["PLUGIN_API_VERSION", "__version__", "run"]

@@ -49,7 +49,7 @@ def mask_centroid(mask: torch.Tensor, frame: tuple[int, int, int, int] | None = 
     H, W = mask.shape
     x0, y0, W_full, H_full = frame if frame is not None else (0, 0, W, H)
     total = mask.sum()
-    if float(total) < 1e-3:
+    if float(total.detach()) < 1e-3:
         return None
     ys = (torch.arange(H, device=mask.device, dtype=mask.dtype) + 0.5 + y0) / H_full
     xs = (torch.arange(W, device=mask.device, dtype=mask.dtype) + 0.5 + x0) / W_full
@@ -69,7 +69,7 @@ def centroid_loss(rendered_mask: torch.Tensor, target_mask: torch.Tensor,
 
 def masked_mean_depth(depth: torch.Tensor, mask: torch.Tensor) -> torch.Tensor | None:
     total = mask.sum()
-    if float(total) < 1e-3:
+    if float(total.detach()) < 1e-3:
         return None
     return (depth * mask).sum() / total
 
