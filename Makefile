@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n 2
 # SAM2 builds its optional CUDA extension only when asked; the CPU path needs none.
 export SAM2_BUILD_CUDA ?= 0
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test test-tools lint format bench clean
 
 $(BIN)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,13 @@ install: $(BIN)/.installed
 demo: install
 	$(BIN)/zerohsi run demo
 
-test: install
+# Headless Chromium checks the HTML report; best effort (the report test skips without it).
+test-tools:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+	  echo "chromium not installed: the report browser test will be skipped"; }
+
+test: install test-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -1,0 +1,148 @@
+"""`zerohsi scenes ...`: list, preview, check and import scenes and suite instances."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console(highlight=False)
+app = typer.Typer(help="Scenes, objects and the AnyInteraction suite.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_cmd(
+    suite: str = typer.Option("anyinteraction", "--suite", help="Suite name (anyinteraction, anyinteraction-lite)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """List the suite's instances, scenes and objects."""
+    from zerohsi.scenes import object_names, scene_names
+    from zerohsi.scenes.suite import load_suite
+
+    s = load_suite(suite)
+    if as_json:
+        typer.echo(json.dumps({
+            "suite": s.name,
+            "instances": [{"name": i.name, "kind": i.kind, "scene": i.scene, "object": i.object, "prompt": i.prompt,
+                           "seeds": i.seeds} for i in s.instances],
+            "scenes": {n: ("ply" if (s.scenes.get(n) and s.scenes[n].ply) else "procedural") for n in scene_names()},
+            "objects": object_names(),
+        }, indent=2))
+        return
+    table = Table(title=f"{s.name}: {len(s)} instances "
+                        f"({sum(i.kind == 'static' for i in s.instances)} static, "
+                        f"{sum(i.kind == 'dynamic' for i in s.instances)} dynamic)")
+    for col in ("instance", "kind", "scene", "object", "prompt"):
+        table.add_column(col)
+    for i in s.instances:
+        table.add_row(i.name, i.kind, i.scene, i.object or "-", i.prompt)
+    console.print(table)
+    scenes = ", ".join(f"{n}{' (ply)' if s.scenes.get(n) and s.scenes[n].ply else ''}" for n in scene_names())
+    console.print(f"scenes: {scenes}")
+    console.print(f"objects: {', '.join(object_names())}")
+
+
+@app.command("preview")
+def preview_cmd(
+    name: str = typer.Argument(..., help="An instance name (rendered from its camera) or a scene name."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="PNG to write (default NAME.png)."),
+    width: int = typer.Option(320, help="Image width in pixels."),
+    height: int = typer.Option(240, help="Image height in pixels."),
+    density: float = typer.Option(1.0, help="Gaussian density of a procedural scene (1.0 ~ 30k Gaussians)."),
+    seed: int = typer.Option(0, help="Scene seed."),
+    ply: Optional[Path] = typer.Option(None, "--ply", help="A real 3DGS .ply that replaces the procedural twin."),
+    suite: str = typer.Option("anyinteraction", "--suite", help="Suite the instance comes from."),
+    backend: str = typer.Option("auto", help="Render backend."),
+) -> None:
+    """Render a PNG of an instance (scene + object + a body marker at the start) or of a whole scene."""
+    from zerohsi.errors import UserError
+    from zerohsi.scenes import build_object, build_scene, scene_names
+    from zerohsi.scenes.preview import render_preview
+    from zerohsi.scenes.suite import load_suite
+
+    if width < 8 or height < 8 or width > 4096 or height > 4096:
+        raise UserError(f"Image size {width}x{height} is out of range; use 8 to 4096 pixels per side.")
+    s = load_suite(suite)
+    inst = s.get(name) if name in s.names() else None
+    if inst is None and name not in scene_names():
+        raise UserError(f"'{name}' is neither an instance of suite '{suite}' nor a scene; "
+                        "run `zerohsi scenes list` to see both.")
+    scene_name = inst.scene if inst is not None else name
+    if ply is not None and not ply.is_file():
+        raise UserError(f"The .ply file '{ply}' does not exist; check the path.")
+    scene = build_scene(scene_name, seed=seed, density=density, ply=None if ply is None else str(ply))
+    obj = build_object(inst.object, seed=seed) if inst is not None and inst.object else None
+    image = render_preview(scene, inst, obj, width=width, height=height, backend=backend)
+    path = out or Path(f"{name}.png")
+    _write_png(path, image)
+    console.print(f"wrote {path} ({width}x{height}; {len(scene.gaussians)} scene Gaussians, "
+                  f"floor z={scene.floor_height:.3f}, source={scene.source})")
+
+
+@app.command("check")
+def check_cmd(
+    suite: str = typer.Option("anyinteraction", "--suite", help="Suite name."),
+    density: float = typer.Option(0.1, help="Gaussian density of the scenes (geometry does not depend on it)."),
+) -> None:
+    """Check every instance: the body stands free of furniture, objects rest on surfaces, the camera sees both."""
+    from zerohsi.scenes import build_object, build_scene
+    from zerohsi.scenes.checks import check_geometry
+    from zerohsi.scenes.suite import check_instance, load_suite
+
+    s = load_suite(suite)
+    table = Table(title=f"{s.name} geometry checks")
+    for col in ("instance", "status", "clearance m", "object gap m", "problems"):
+        table.add_column(col)
+    bad = 0
+    for inst in s.instances:
+        scene = build_scene(inst.scene, density=density)
+        obj = build_object(inst.object, density=0.3) if inst.object else None
+        check_instance(inst, scene.targets, set(obj.contact_regions) if obj is not None else None)
+        rep = check_geometry(inst, scene, obj)
+        bad += not rep.ok
+        table.add_row(inst.name, "[green]ok[/]" if rep.ok else "[red]fail[/]", f"{rep.clearance_m:.3f}",
+                      "-" if rep.object_gap_m is None else f"{rep.object_gap_m:.3f}", "; ".join(rep.problems))
+    console.print(table)
+    if bad:
+        raise typer.Exit(1)
+
+
+@app.command("import")
+def import_cmd(
+    ply: Path = typer.Argument(..., help="A 3DGS scene in the INRIA .ply format."),
+    mesh: Optional[Path] = typer.Option(None, "--mesh", help="A mesh of the same scene for its SDF (optional)."),
+    up: str = typer.Option("+z", "--up", help="The file's up axis: +x -x +y -y +z -z."),
+    scale: float = typer.Option(1.0, "--scale", help="File units to metres."),
+    floor_offset: Optional[float] = typer.Option(None, "--floor", help="Floor height after rotation and scaling "
+                                                 "(estimated when omitted)."),
+    voxel_size: float = typer.Option(0.05, "--voxel", help="SDF grid resolution, metres."),
+    preview: Optional[Path] = typer.Option(None, "--preview", help="Also render an overview PNG here."),
+) -> None:
+    """Load a real 3DGS scene, align it (+Z up, metres, floor at z=0) and report its floor, bounds and grid."""
+    from zerohsi.scenes.realscene import load_real_scene
+    from zerohsi.scenes.scene import SceneSpec
+
+    spec = SceneSpec(name=ply.stem, ply=str(ply), mesh=None if mesh is None else str(mesh), up=up, scale=scale,
+                     floor_offset=floor_offset, voxel_size=voxel_size)
+    scene = load_real_scene(spec, Path.cwd())
+    typer.echo(json.dumps({"name": scene.name, "source": scene.source, **scene.info}, indent=2))
+    if preview is not None:
+        from zerohsi.scenes.preview import render_preview
+
+        _write_png(preview, render_preview(scene, None, None, width=320, height=240))
+        console.print(f"wrote {preview}")
+
+
+def _write_png(path: Path, image) -> None:
+    import imageio.v3 as iio
+    import numpy as np
+
+    from zerohsi.io import atomic_path
+
+    arr = (np.clip(image.detach().cpu().numpy(), 0, 1) * 255 + 0.5).astype(np.uint8)
+    with atomic_path(path, suffix=".png") as tmp:
+        iio.imwrite(tmp, arr, extension=".png")
