@@ -12,6 +12,6 @@ if TYPE_CHECKING:
 
 @runtime_checkable
 class Refiner(Protocol):
-    def refine(self, motion: Motion, setup: "Setup") -> tuple[Motion, dict[str, dict[str, float]]]:
+    def refine(self, motion: Motion, setup: Setup) -> tuple[Motion, dict[str, dict[str, float]]]:
         """Return the refined motion and its loss terms {'before': {...}, 'after': {...}}."""
         ...
