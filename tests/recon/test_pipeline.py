@@ -19,6 +19,7 @@ TINY = [
     "render.width=48", "render.height=36", "video.num_frames=3", "tracking.iters=2", "fit.iters=3",
     "fit.root_only_iters=1", "instance.scene_density=0.05", "avatar.num_gaussians=300",
     "metrics=[mpjpe,root_error,camera_error]", "export.formats=[npz]", "export.report=false",
+    "refiners=[{name: physics, options: {iters: 10}}]",
 ]
 
 
@@ -36,12 +37,13 @@ def reference_run(tmp_path_factory, cache_dir):
 def test_run_writes_every_artifact(reference_run):
     d = reference_run.run_dir
     for name in ("config.yaml", "video.mp4", "overlay.mp4", "motion.npz", "metrics.json", "timings.json",
-                 "losses.json", "masks.npz", "ground_truth_motion.npz", "log.txt", "exports/motion.npz"):
+                 "losses.json", "masks.npz", "ground_truth_motion.npz", "log.txt", "exports/motion.npz",
+                 "motion_unrefined.npz", "refine.json"):
         assert (d / name).exists(), name
     motion = Motion.load(d / "motion.npz")
     assert len(motion) == 3 and motion.K is not None
     metrics = json.loads((d / "metrics.json").read_text())
-    assert {"mpjpe_mm", "root_err_cm", "cam_transl_err_cm"} <= set(metrics)
+    assert {"mpjpe_mm", "root_err_cm", "cam_transl_err_cm", "unrefined/mpjpe_mm"} <= set(metrics)
     assert all(np.isfinite(v) for v in metrics.values())
     losses = json.loads((d / "losses.json").read_text())
     assert len(losses["fit"]) == 3 and len(losses["fit"][1]) == 3

@@ -173,17 +173,18 @@ class ClipRunner:
         motion = concat_motions([r["motion"] for r in results])
         raw_motion = motion
         with self.store.timed("refine"):
-            refine_report = {}
-            for rc in cfg.refiners:
-                refiner = self.host.build("refiner", rc.name, rc.options)
-                motion, report = refiner.refine(motion, setup)
-                refine_report[rc.name] = report
+            from zerohsi.refine import apply_refiners, build_refiners
+
+            motion, refine_report = apply_refiners(build_refiners(cfg.refiners, self.host), motion, setup)
         motion.save(self.run_dir / "motion.npz")
         if cfg.refiners:
             raw_motion.save(self.run_dir / "motion_unrefined.npz")
         gt = results[0]["gt_motion"] if clips == 1 else None
         with self.store.timed("evaluate"):
             metrics = self.evaluate(motion, setup, results, gt)
+            if cfg.refiners:  # the paper compares unrefined motions; report both
+                unrefined = self.evaluate(raw_motion, setup, results, gt)
+                metrics.update({f"unrefined/{k}": v for k, v in unrefined.items()})
         atomic_write_json(self.run_dir / "metrics.json", metrics)
         atomic_write_json(self.run_dir / "losses.json", results[0]["losses"] if clips == 1 else
                           {f"clip{k}": r["losses"] for k, r in enumerate(results)})
