@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # CPU machines take torch from the pinned spec; GPU users override, e.g. make TORCH_SPEC="torch torchvision".
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
-EXTRAS ?= dev,clip,viewer,export
+EXTRAS ?= dev,clip,viewer,export,ray,wandb,submitit
 PLUGIN_DIRS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
 PYTEST_ARGS ?= -n 2
 # SAM2 builds its optional CUDA extension only when asked; the CPU path needs none.

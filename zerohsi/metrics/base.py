@@ -18,15 +18,15 @@ if TYPE_CHECKING:
 class EvalContext:
     """What a metric may look at besides the motion. Anything may be None; a metric that needs it is skipped."""
 
-    body_model: "BodyModel"
-    scene: Optional["Scene"] = None
-    obj: Optional["SceneObject"] = None
+    body_model: BodyModel
+    scene: Optional[Scene] = None
+    obj: Optional[SceneObject] = None
     prompt: Optional[str] = None
-    video: Optional["Video"] = None
-    rendered: Optional["Video"] = None  # re-render of the reconstruction
+    video: Optional[Video] = None
+    rendered: Optional[Video] = None  # re-render of the reconstruction
     ground_truth: Optional[Motion] = None
-    gt_masks: Optional["Masks"] = None
-    masks: Optional["Masks"] = None
+    gt_masks: Optional[Masks] = None
+    masks: Optional[Masks] = None
     others: list[Motion] = field(default_factory=list)  # other seeds of the same instance (diversity)
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -1,0 +1,1 @@
+"""Importers of peer methods' outputs (TRUMANS, LINGO, CHOIS) and writers of their inputs."""

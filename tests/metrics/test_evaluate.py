@@ -1,0 +1,21 @@
+"""Metrics run by registered name through the plugin registry."""
+
+from __future__ import annotations
+
+import torch
+
+from zerohsi.metrics.base import EvalContext
+from zerohsi.metrics.evaluate import evaluate
+
+
+def test_evaluate_merges_and_reports_skips(stick_body, motion_factory, monkeypatch):
+    monkeypatch.delenv("ZEROHSI_CLIP_WEIGHTS", raising=False)
+    gt = motion_factory(torch.zeros(6, 3))
+    pred = motion_factory(torch.tensor([[0.0, 0.02, 0.0]]).repeat(6, 1))
+    ctx = EvalContext(stick_body, ground_truth=gt, video=None, prompt="walk")
+    res = evaluate(pred, ctx, ["mpjpe", "foot_sliding", {"name": "penetration", "options": {"tolerance_m": 0.01}},
+                               "clip_score", "contact"])
+    assert abs(res.values["mpjpe_mm"] - 20.0) < 1e-3
+    assert "foot_sliding" in res.values
+    assert set(res.skipped) == {"penetration", "clip_score", "contact"}
+    assert "inputs not available" in res.skipped["penetration"]

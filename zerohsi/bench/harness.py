@@ -1,0 +1,146 @@
+"""`zerohsi bench` as a Python function: plan a sweep, run it, score diversity, write the table and the paper tables."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from zerohsi.bench.sweep import RunFn, Variant, ablation_variant, check_out_dir, plan, run_sweep
+from zerohsi.errors import UserError
+
+log = logging.getLogger("zerohsi")
+
+
+@dataclass
+class BenchReport:
+    records: list[dict[str, Any]]
+    tables: list[Any]
+    paths: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        return [r for r in self.records if r.get("status") != "ok"]
+
+
+def suite_instances(suite: str, only: Optional[Iterable[str]] = None) -> list[tuple[str, Optional[bool], str]]:
+    """(instance name, is dynamic, scene) of the suite's instances, optionally only ``only`` (in that order)."""
+    from zerohsi.scenes.suite import load_suite
+
+    s = load_suite(suite)
+    items = getattr(s, "instances", s)
+    items = list(items.values()) if isinstance(items, dict) else list(items)
+    found = {i.name: (_is_dynamic(i), getattr(i, "scene", None)) for i in items}
+    if not only:
+        return [(n, *v) for n, v in found.items()]
+    wanted = list(only)
+    unknown = [n for n in wanted if n not in found]
+    if unknown:
+        raise UserError(f"Suite '{suite}' has no instance '{unknown[0]}'; available: {', '.join(sorted(found))}.")
+    return [(n, *found[n]) for n in wanted]
+
+
+def _is_dynamic(inst: Any) -> Optional[bool]:
+    if hasattr(inst, "dynamic"):
+        return bool(inst.dynamic)
+    if hasattr(inst, "object"):
+        return inst.object is not None and inst.object != ""
+    return None
+
+
+def add_diversity(records: list[dict[str, Any]], host=None) -> None:
+    """Fill ``metrics['diversity']`` of each successful run: mean per-joint distance to the other seeds' motions of
+    the same (method, variant, instance), posed with the body model the motions were saved with."""
+    from zerohsi.metrics.diversity import pairwise_joint_distance
+    from zerohsi.metrics.posed import pose_motion
+    from zerohsi.motion import Motion
+
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for rec in records:
+        if rec.get("status") == "ok" and (Path(rec["run_dir"]) / "motion.npz").is_file():
+            groups[(rec.get("method"), rec.get("variant"), rec.get("instance"))].append(rec)
+    bodies: dict[str, Any] = {}
+    for recs in groups.values():
+        if len(recs) < 2:
+            continue
+        motions = [Motion.load(Path(r["run_dir"]) / "motion.npz") for r in recs]
+        name = motions[0].body_model
+        try:
+            if name not in bodies:
+                from zerohsi.plugins import get_host
+
+                bodies[name] = (host or get_host()).build("body_model", name)
+            body = bodies[name]
+            from zerohsi.body.params import core_joints
+
+            joints = [core_joints(body, pose_motion(m, body).joints) for m in motions]
+        except UserError as exc:
+            log.warning("diversity skipped for %s: %s", recs[0].get("instance"), exc)
+            continue
+        for i, rec in enumerate(recs):
+            others = [pairwise_joint_distance(joints[i], joints[j]) for j in range(len(recs)) if j != i]
+            rec.setdefault("metrics", {})["diversity"] = sum(others) / len(others)
+
+
+def run_bench(*, out_dir: Path, suite: str = "anyinteraction", instances: Optional[Iterable[str]] = None,
+              seeds: int | Iterable[int] = 5, preset: str = "paper", ablations: Iterable[str] = (),
+              plugins: Optional[dict[str, str]] = None, overrides: Iterable[str] = (), executor: str = "local",
+              executor_options: Optional[dict] = None, resume: bool = False, run_fn: Optional[RunFn] = None,
+              wandb: bool = False, paper_tables: Optional[dict] = None, include_full: bool = True,
+              baseline_records: Iterable[dict[str, Any]] = (), progress=None,
+              metrics: Optional[Iterable[str]] = None, figures: bool = True) -> BenchReport:
+    """Run the sweep and write results.{csv,json[,parquet]}, tables.{md,tex}, table*.png into ``out_dir``.
+
+    Variants: the preset itself (variant ``zerohsi``) unless ``include_full`` is False, plus one per ablation name
+    (preset ``ablations/<name>``). ``run_fn`` replaces the pipeline (tests inject a fake one). ``metrics``: what
+    each run is scored with (default :data:`zerohsi.metrics.evaluate.DEFAULT_METRICS`; one whose inputs or weights
+    are missing is skipped and noted in the run's record); diversity is computed across seeds afterwards.
+    """
+    from zerohsi.bench.provenance import provenance
+    from zerohsi.bench.results import tidy_rows, write_results
+    from zerohsi.bench.tables import build_tables, write_tables
+    from zerohsi.metrics.evaluate import DEFAULT_METRICS
+    from zerohsi.plugins import get_host
+
+    out_dir = Path(out_dir)
+    check_out_dir(out_dir, resume)
+    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
+    if not seed_list:
+        raise UserError("--seeds must be at least 1.")
+    variants: list[Variant] = [Variant("zerohsi", preset, [], dict(plugins or {}))] if include_full else []
+    variants += [ablation_variant(a, plugins=plugins) for a in ablations]
+    if not variants:
+        raise UserError("Nothing to run: enable the full method or name an --ablation.")
+    host = get_host()
+    metric_names = list(DEFAULT_METRICS if metrics is None else metrics)
+    for name in metric_names:
+        host.get("metric", name)  # an unknown name stops here, before any hour-long run
+    specs = plan(suite, suite_instances(suite, instances), seed_list, variants, out_dir, resume, overrides,
+                 metric_names)
+    ex = host.build("executor", executor, executor_options)
+    logger = None
+    if wandb:
+        from zerohsi.bench.wandb_log import SweepLogger
+
+        logger = SweepLogger(out_dir, group=out_dir.name)
+
+    def on_record(rec: dict[str, Any]) -> None:
+        if progress is not None:
+            progress(rec)
+        if logger is not None:
+            logger.log_run(rec)
+
+    sweep = run_sweep(specs, ex, run_fn, on_record=on_record)
+    records = [*sweep.records, *baseline_records]
+    add_diversity(records)
+    prov = provenance()
+    paths = write_results(records, out_dir, prov)
+    tables = build_tables(tidy_rows(records), paper_tables)
+    paths.update(write_tables(tables, out_dir, figures=figures))
+    if logger:
+        logger.log_summary(tidy_rows(records))
+        logger.finish()
+    return BenchReport(records, tables, paths)

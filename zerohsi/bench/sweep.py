@@ -1,0 +1,207 @@
+"""A benchmark sweep: instances × seeds × method variants, each a pipeline run in its own folder.
+
+Each run writes only inside its folder (``<out>/<variant>/<instance>/seed<k>/``) and ends with a ``record.json``: the
+tidy row of that run (status, error, metrics, timings, config hash). A finished run is skipped on ``--resume``; a
+failing run is recorded as failed and the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from zerohsi.errors import UserError
+from zerohsi.io import atomic_write_json, atomic_write_text
+
+RECORD = "record.json"
+
+#: run_fn(config: RunConfig, run_dir: Path, resume: bool) -> RunResult-like (``.metrics``, ``.timings``, ``.motion``)
+RunFn = Callable[[Any, Path, bool], Any]
+
+
+@dataclass
+class Variant:
+    """A method variant: a preset plus overrides (``zerohsi`` full, ``wo_opt_body``, ...)."""
+
+    name: str
+    preset: str
+    overrides: list[str] = field(default_factory=list)
+    plugins: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RunSpec:
+    """One run of a sweep (plain data: it travels to remote workers)."""
+
+    suite: str
+    instance: str
+    seed: int
+    variant: Variant
+    run_dir: str
+    resume: bool = False
+    dynamic: Optional[bool] = None
+    extra_overrides: list[str] = field(default_factory=list)
+    scene: Optional[str] = None
+    #: metrics the harness computes on the run's result (beside those the run config asks for)
+    metrics: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.variant.name}/{self.instance}/seed{self.seed}"
+
+
+def ablation_variant(name: str, base_overrides: Iterable[str] = (), plugins: Optional[dict] = None) -> Variant:
+    """``wo_opt_body`` -> the preset ``ablations/wo_opt_body``."""
+    return Variant(name, f"ablations/{name}", list(base_overrides), dict(plugins or {}))
+
+
+def plan(suite: str, instances: list[tuple], seeds: Iterable[int], variants: list[Variant],
+         out_dir: Path, resume: bool = False, extra_overrides: Iterable[str] = (),
+         metrics: Iterable[str] = ()) -> list[RunSpec]:
+    """Every (variant, instance, seed) combination; instances are (name, dynamic[, scene]) tuples."""
+    out_dir = Path(out_dir)
+    seeds = list(seeds)
+    specs = []
+    for v in variants:
+        for name, dynamic, *scene in instances:
+            for seed in seeds:
+                specs.append(RunSpec(suite, name, int(seed), v, str(out_dir / v.name / name / f"seed{seed}"),
+                                     resume, dynamic, list(extra_overrides), scene[0] if scene else None,
+                                     list(metrics)))
+    return specs
+
+
+def run_config(spec: RunSpec):
+    """The RunConfig of one run: the variant's preset and overrides, then the instance and seed."""
+    from zerohsi.config import load_config
+
+    overrides = [*spec.variant.overrides, *spec.extra_overrides, f"seed={spec.seed}",
+                 f"instance.suite={spec.suite}", f"instance.name={spec.instance}",
+                 f"run_name={spec.instance}_seed{spec.seed}"]
+    return load_config(spec.variant.preset, overrides, spec.variant.plugins or None)
+
+
+def pipeline_run(cfg, run_dir: Path, resume: bool):
+    from zerohsi.pipeline import run
+
+    return run(cfg, run_dir=run_dir, resume=resume, progress=False)
+
+
+def finished_record(run_dir: Path) -> Optional[dict[str, Any]]:
+    """The record of a run that finished successfully, else None."""
+    import json
+
+    path = Path(run_dir) / RECORD
+    if not path.is_file():
+        return None
+    try:
+        rec = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return rec if rec.get("status") == "ok" else None
+
+
+def execute(spec: RunSpec, run_fn: Optional[RunFn] = None) -> dict[str, Any]:
+    """Run one spec (or return its finished record on resume) and write its record.json."""
+    run_dir = Path(spec.run_dir)
+    if spec.resume:
+        done = finished_record(run_dir)
+        if done is not None:
+            return {**done, "skipped": True}
+    rec: dict[str, Any] = {"method": "zerohsi", "variant": spec.variant.name, "instance": spec.instance,
+                           "seed": spec.seed, "suite": spec.suite, "dynamic": spec.dynamic, "scene": spec.scene,
+                           "run_dir": str(run_dir),
+                           "status": "failed", "error": None, "metrics": {}, "timings": {}, "config_hash": None}
+    start = time.perf_counter()
+    try:
+        cfg = run_config(spec)
+        from zerohsi.bench.provenance import config_hash
+
+        rec["config_hash"] = config_hash(cfg)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        resume = spec.resume and (run_dir / "config.yaml").exists()
+        result = (run_fn or pipeline_run)(cfg, run_dir, resume)
+        rec["metrics"] = {k: float(v) for k, v in (getattr(result, "metrics", None) or {}).items()}
+        if spec.metrics:
+            _score(rec, result, run_dir, spec.metrics)
+        rec["timings"] = {k: float(v) for k, v in (getattr(result, "timings", None) or {}).items()}
+        motion = getattr(result, "motion", None)
+        if motion is not None and not (run_dir / "motion.npz").exists():
+            motion.save(run_dir / "motion.npz")
+        rec["status"] = "ok"
+    except UserError as exc:
+        rec["error"] = str(exc)
+    except Exception as exc:  # noqa: BLE001 - one failing run must not stop the sweep
+        rec["error"] = f"{type(exc).__name__}: {exc}"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(run_dir / "error.txt", traceback.format_exc())
+    rec["wall_s"] = time.perf_counter() - start
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(run_dir / RECORD, rec)
+    return rec
+
+
+def _score(rec: dict[str, Any], result: Any, run_dir: Path, metrics: list[str]) -> None:
+    """Add the harness's metrics to a finished run's record. A metric that crashes is noted (traceback in
+    metrics_error.txt) without failing the run: the hour of reconstruction behind it is still good."""
+    from zerohsi.bench.run_eval import evaluate_result
+
+    try:
+        scored = evaluate_result(result, run_dir, metrics)
+    except Exception as exc:  # noqa: BLE001 - see docstring
+        rec["skipped_metrics"] = {"evaluation": f"{type(exc).__name__}: {exc}"}
+        atomic_write_text(run_dir / "metrics_error.txt", traceback.format_exc())
+        return
+    if scored is not None:
+        rec["metrics"].update(scored.values)
+        rec["skipped_metrics"] = scored.skipped
+
+
+@dataclass
+class SweepResult:
+    records: list[dict[str, Any]]
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        return [r for r in self.records if r.get("status") != "ok"]
+
+
+def run_sweep(specs: list[RunSpec], executor=None, run_fn: Optional[RunFn] = None,
+              on_record: Optional[Callable[[dict], None]] = None) -> SweepResult:
+    """Run every spec through ``executor`` (local by default), collecting records in spec order."""
+    if executor is None:
+        from zerohsi.bench.executors.local import LocalExecutor
+
+        executor = LocalExecutor()
+    by_key: dict[str, dict] = {}
+    for spec, rec in executor.map(execute, specs, run_fn):
+        by_key[spec.key] = rec
+        if on_record is not None:
+            on_record(rec)
+    return SweepResult([by_key[s.key] for s in specs if s.key in by_key])
+
+
+def check_out_dir(out_dir: Path, resume: bool) -> None:
+    """Refuse to mix a new sweep into a folder holding another one's runs (unless resuming it)."""
+    if not resume and any(Path(out_dir).glob(f"*/*/*/{RECORD}")):
+        raise UserError(f"'{out_dir}' already holds benchmark runs; pass --resume to continue them or choose "
+                        "another --out.")
+
+
+def spec_to_dict(spec: RunSpec) -> dict[str, Any]:
+    return asdict(spec)
+
+
+def iter_records(out_dir: Path) -> Iterator[dict[str, Any]]:
+    """Every record.json below a sweep folder."""
+    import json
+
+    for path in sorted(Path(out_dir).glob(f"*/*/*/{RECORD}")):
+        try:
+            yield json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue

@@ -1,0 +1,189 @@
+"""The paper's Tables 1, 2 and 4 with zerohsi's own numbers beside the published rows: Markdown, LaTeX, PNG plots."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from zerohsi.errors import UserError
+from zerohsi.io import atomic_path, atomic_write_text
+
+PAPER_TABLES_ENV = "ZEROHSI_PAPER_TABLES"
+MISSING = "–"
+
+
+def paper_tables_path() -> Path:
+    env = os.environ.get(PAPER_TABLES_ENV)
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "benchmarks" / "paper_tables.yaml"
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    better: str  # higher | lower
+
+    @property
+    def arrow(self) -> str:
+        return "↑" if self.better == "higher" else "↓"
+
+
+@dataclass
+class Row:
+    name: str
+    source: str  # "paper" | "ours"
+    values: list[Optional[float]]
+    n: int = 0  # runs averaged (ours)
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    split: str
+    columns: list[Column]
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def load_paper_tables(path: Path | None = None) -> dict[str, dict[str, Any]]:
+    path = Path(path or paper_tables_path())
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError:
+        raise UserError(f"Paper table file '{path}' cannot be read; set {PAPER_TABLES_ENV} to its path.") from None
+    if not isinstance(data, dict):
+        raise UserError(f"Paper table file '{path}' must map table names to tables.")
+    for name, t in data.items():
+        for method, vals in t["rows"].items():
+            if len(vals) != len(t["columns"]):
+                raise UserError(f"{path}: {name} row '{method}' has {len(vals)} values for {len(t['columns'])} "
+                                "columns; fix the row.")
+    return data
+
+
+def _mean(values: list[float]) -> Optional[float]:
+    vals = [v for v in values if v is not None and isinstance(v, (int, float)) and math.isfinite(v)]
+    return sum(vals) / len(vals) if vals else None
+
+
+def _matches(row: dict[str, Any], split: str, select: dict[str, Any], exclude_scenes: Iterable[str] = ()) -> bool:
+    if row.get("status") != "ok" or row.get("scene") in set(exclude_scenes):
+        return False
+    dynamic = bool(row.get("dynamic"))
+    if (split == "dynamic") != dynamic:
+        return False
+    return all(row.get(k) == v for k, v in select.items())
+
+
+def build_tables(rows: list[dict[str, Any]], paper: Optional[dict[str, Any]] = None) -> list[Table]:
+    """Paper rows followed by our mean over matching successful runs (tidy rows from :mod:`zerohsi.bench.results`)."""
+    paper = paper if paper is not None else load_paper_tables()
+    tables = []
+    for key, spec in paper.items():
+        cols = [Column(c["key"], c["label"], c.get("better", "higher")) for c in spec["columns"]]
+        table = Table(key, spec["title"], spec.get("split", "static"), cols, notes=list(spec.get("notes") or []))
+        for method, vals in spec["rows"].items():
+            table.rows.append(Row(method, "paper", [None if v is None else float(v) for v in vals]))
+        for method, select in (spec.get("ours") or {}).items():
+            picked = [r for r in rows if _matches(r, table.split, select, spec.get("exclude_scenes") or ())]
+            if picked:
+                table.rows.append(Row(method, "ours", [_mean([r.get(c.key) for r in picked]) for c in cols],
+                                      len(picked)))
+        tables.append(table)
+    return tables
+
+
+def _fmt(v: Optional[float]) -> str:
+    if v is None:
+        return MISSING
+    return f"{v:.4f}" if abs(v) < 10 else f"{v:.2f}"
+
+
+def _label(row: Row) -> str:
+    return f"{row.name} (paper)" if row.source == "paper" else f"{row.name} (ours, n={row.n})"
+
+
+def to_markdown(table: Table) -> str:
+    head = ["Method", *[f"{c.label} {c.arrow}" for c in table.columns]]
+    lines = [f"**{table.title}**", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in table.rows:
+        lines.append("| " + " | ".join([_label(row), *[_fmt(v) for v in row.values]]) + " |")
+    if table.notes:
+        lines += ["", *[f"- {n}" for n in table.notes]]
+    return "\n".join(lines) + "\n"
+
+
+def _tex(s: str) -> str:
+    for a, b in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&"), ("#", r"\#")):
+        s = s.replace(a, b)
+    return s
+
+
+def to_latex(table: Table) -> str:
+    arrows = {"higher": r"$\uparrow$", "lower": r"$\downarrow$"}
+    lines = [r"\begin{table}[t]", r"\centering", r"\caption{" + _tex(table.title) + "}",
+             r"\begin{tabular}{l" + "c" * len(table.columns) + "}", r"\toprule",
+             " & ".join(["Method", *[f"{_tex(c.label)} {arrows[c.better]}" for c in table.columns]]) + r" \\",
+             r"\midrule"]
+    for row in table.rows:
+        cells = [_tex(_label(row)), *[("--" if v is None else _fmt(v)) for v in row.values]]
+        lines.append(" & ".join(cells) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    if table.notes:
+        lines.append(r"\par\footnotesize " + " ".join(_tex(n) for n in table.notes))
+    lines.append(r"\end{table}")
+    return "\n".join(lines) + "\n"
+
+
+def plot_table(table: Table, path: Path) -> Path:
+    """One bar chart per column, paper rows solid and ours hatched; written atomically as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(table.columns)
+    ncols = min(4, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.8 * nrows), squeeze=False)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    names = list(dict.fromkeys(r.name for r in table.rows))
+    for i, col in enumerate(table.columns):
+        ax = axes[i // ncols][i % ncols]
+        for j, row in enumerate(table.rows):
+            v = row.values[i]
+            ax.bar(j, 0.0 if v is None else v, color=colors[names.index(row.name) % len(colors)],
+                   hatch="//" if row.source == "ours" else None, edgecolor="black", linewidth=0.5)
+            if v is None:
+                ax.text(j, 0, "n/a", ha="center", va="bottom", fontsize=7)
+        ax.set_title(f"{col.label} {col.arrow}", fontsize=9)
+        ax.set_xticks(range(len(table.rows)))
+        ax.set_xticklabels([f"{r.name}\n{'paper' if r.source == 'paper' else 'ours'}" for r in table.rows],
+                           fontsize=6, rotation=45, ha="right")
+        ax.tick_params(axis="y", labelsize=7)
+    for k in range(n, nrows * ncols):
+        axes[k // ncols][k % ncols].axis("off")
+    fig.suptitle(table.title, fontsize=10)
+    fig.tight_layout()
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    return Path(path)
+
+
+def write_tables(tables: list[Table], out_dir: Path, figures: bool = True) -> dict[str, Path]:
+    """tables.md, tables.tex and (with ``figures``) <table>.png under ``out_dir``."""
+    out_dir = Path(out_dir)
+    atomic_write_text(out_dir / "tables.md", "\n".join(to_markdown(t) for t in tables))
+    atomic_write_text(out_dir / "tables.tex", "\n".join(to_latex(t) for t in tables))
+    paths = {"markdown": out_dir / "tables.md", "latex": out_dir / "tables.tex"}
+    for t in tables if figures else ():
+        paths[t.key] = plot_table(t, out_dir / f"{t.key}.png")
+    return paths
