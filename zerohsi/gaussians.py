@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Optional, Sequence
+from typing import Optional
 
 import torch
 
@@ -44,36 +45,81 @@ class Gaussians:
             return None
         return int(round(self.colors.shape[1] ** 0.5)) - 1
 
-    def _map(self, fn) -> "Gaussians":
+    def _map(self, fn) -> Gaussians:
         return Gaussians(**{f.name: (fn(getattr(self, f.name)) if getattr(self, f.name) is not None else None)
                             for f in fields(self)})
 
-    def to(self, *args, **kwargs) -> "Gaussians":
-        return self._map(lambda t: t.to(*args, **kwargs) if t.is_floating_point() or not kwargs.get("dtype")
-                         else t.to(device=kwargs.get("device", t.device)))
+    @property
+    def feature_dim(self) -> int:
+        """Channels rendered per Gaussian: 3 for SH colours, D for (N,D) features."""
+        return 3 if self.colors.dim() == 3 else int(self.colors.shape[1])
 
-    def detach(self) -> "Gaussians":
+    def to(self, *args, **kwargs) -> Gaussians:
+        """Like ``Tensor.to``; a dtype only applies to floating tensors (group ids stay int64)."""
+        def move(t: torch.Tensor) -> torch.Tensor:
+            if t.is_floating_point():
+                return t.to(*args, **kwargs)
+            dev = kwargs.get("device") or next((a for a in args if isinstance(a, (str, torch.device))), None)
+            return t if dev is None else t.to(device=dev)
+
+        return self._map(move)
+
+    def clone(self) -> Gaussians:
+        return self._map(lambda t: t.clone())
+
+    def requires_grad_(self, requires_grad: bool = True) -> Gaussians:
+        """Make every floating tensor a leaf that (does not) require gradients; returns self."""
+        for f in fields(self):
+            t = getattr(self, f.name)
+            if t is not None and t.is_floating_point():
+                t.requires_grad_(requires_grad)
+        return self
+
+    def base_rgb(self) -> torch.Tensor:
+        """(N,3) view-independent colour: the SH DC term as RGB, or the first three feature channels."""
+        if self.colors.dim() == 3:
+            return (SH_C0 * self.colors[:, 0] + 0.5).clamp_min(0.0)
+        return self.colors[:, :3]
+
+    def bounds(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(min (3,), max (3,)) of the means."""
+        return self.means.min(0).values, self.means.max(0).values
+
+    def detach(self) -> Gaussians:
         return self._map(lambda t: t.detach())
 
-    def select(self, index: torch.Tensor) -> "Gaussians":
+    def select(self, index: torch.Tensor) -> Gaussians:
         return self._map(lambda t: t[index])
 
-    def with_group(self, group_id: int) -> "Gaussians":
+    def with_group(self, group_id: int) -> Gaussians:
         return replace(self, group=torch.full((len(self),), int(group_id), dtype=torch.long, device=self.device))
 
-    def transform(self, T: torch.Tensor) -> "Gaussians":
-        """Apply a rigid 4x4 transform (differentiable w.r.t. T): moves means, rotates quats."""
+    def transform(self, T: torch.Tensor) -> Gaussians:
+        """Apply a rigid (4,4) transform (differentiable w.r.t. T): moves means, rotates quats.
+
+        Object poses and camera deltas go through here, so every render backend is differentiable w.r.t. pose.
+        SH coefficients are not rotated (view-dependent colour is approximated for small rotations)."""
         from zerohsi.geometry import matrix_to_quat, quat_multiply
 
+        T = T.to(self.means)
         R, t = T[:3, :3], T[:3, 3]
         means = self.means @ R.T + t
         qR = matrix_to_quat(R).expand_as(self.quats)
         return replace(self, means=means, quats=quat_multiply(qR, self.quats))
 
     @staticmethod
-    def cat(parts: Sequence["Gaussians"]) -> "Gaussians":
-        """Concatenate sets; SH sets of different degrees are padded to the highest degree."""
+    def cat(parts: Sequence[Gaussians], groups: Sequence[int] | None = None) -> Gaussians:
+        """Concatenate sets (e.g. scene + avatar + object); SH sets of different degrees are padded to the highest
+        degree and RGB sets become SH DC terms when mixed with SH sets. ``groups`` gives each part's group id
+        (overriding its own); otherwise parts keep theirs (scene 0 when they have none)."""
+        if groups is not None:
+            if len(groups) != len(parts):
+                raise ValueError(f"{len(groups)} group ids for {len(parts)} parts")
+            parts = [p.with_group(g) if p is not None else None for p, g in zip(parts, groups, strict=True)]
         parts = [p for p in parts if p is not None and len(p) > 0] or list(parts[:1])
+        dims = {p.colors.shape[1] for p in parts if p.colors.dim() == 2}
+        if len(dims) > 1 or (any(p.colors.dim() == 3 for p in parts) and dims and dims != {3}):
+            raise ValueError(f"cannot concatenate Gaussians with colour widths {sorted(dims)} (and SH sets)")
         colors = [p.colors for p in parts]
         if any(c.dim() == 3 for c in colors):
             k = max(c.shape[1] if c.dim() == 3 else 1 for c in colors)

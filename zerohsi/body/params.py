@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Optional, Protocol, Sequence, runtime_checkable
+from typing import Optional, Protocol, runtime_checkable
 
 import torch
 
@@ -32,28 +33,28 @@ class BodyParams:
     def __len__(self) -> int:
         return int(self.transl.shape[0])
 
-    def _map(self, fn) -> "BodyParams":
+    def _map(self, fn) -> BodyParams:
         return BodyParams(**{f.name: fn(getattr(self, f.name)) for f in fields(self)})
 
-    def to(self, *args, **kwargs) -> "BodyParams":
+    def to(self, *args, **kwargs) -> BodyParams:
         return self._map(lambda t: t.to(*args, **kwargs))
 
-    def detach(self) -> "BodyParams":
+    def detach(self) -> BodyParams:
         return self._map(lambda t: t.detach())
 
-    def clone(self) -> "BodyParams":
+    def clone(self) -> BodyParams:
         return self._map(lambda t: t.clone())
 
-    def __getitem__(self, index) -> "BodyParams":
+    def __getitem__(self, index) -> BodyParams:
         if isinstance(index, int):
             index = slice(index, index + 1 if index != -1 else None)
         return self._map(lambda t: t[index])
 
     @staticmethod
-    def cat(parts: Sequence["BodyParams"]) -> "BodyParams":
+    def cat(parts: Sequence[BodyParams]) -> BodyParams:
         return BodyParams(**{f.name: torch.cat([getattr(p, f.name) for p in parts]) for f in fields(BodyParams)})
 
-    def replace(self, **changes) -> "BodyParams":
+    def replace(self, **changes) -> BodyParams:
         return replace(self, **changes)
 
     def as_numpy(self) -> dict:

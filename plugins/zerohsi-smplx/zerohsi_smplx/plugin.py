@@ -1,0 +1,37 @@
+"""Entry-point module of zerohsi-smplx (import-light: smplx and torch are imported inside the factories).
+
+Hooks: ``register_body_models`` (the ``smplx`` backend). Further components of this package (e.g. refiners working
+in SMPL-X space) add their own ``@hookimpl def register_<role>s(register)`` here.
+"""
+
+from __future__ import annotations
+
+from zerohsi.plugins import hookimpl
+
+ZEROHSI_PLUGIN_API = 1
+
+
+@hookimpl
+def register_body_models(register):
+    from zerohsi_smplx.config import SmplxConfig
+
+    def factory(cfg: SmplxConfig):
+        from zerohsi_smplx.body import SmplxBody
+
+        return SmplxBody(cfg)
+
+    register("smplx", factory, config=SmplxConfig,
+             description="SMPL-X / SMPL / SMPL+H bodies through the smplx package (needs your licensed model files).")
+
+
+@hookimpl
+def register_refiners(register):
+    from zerohsi_smplx.vposer_config import VPoserRefinerConfig
+
+    def factory(cfg: VPoserRefinerConfig):
+        from zerohsi_smplx.vposer import VPoserRefiner
+
+        return VPoserRefiner(cfg)
+
+    register("vposer", factory, config=VPoserRefinerConfig,
+             description="Paper refinement in VPoser's latent space (SMPL-X bodies; needs your VPoser weights).")

@@ -1,0 +1,78 @@
+"""`zerohsi motion import|info`: bring mocap (BVH, AMASS-style npz) onto a zerohsi body."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+app = typer.Typer(help="Import and inspect motions.", no_args_is_help=True)
+
+
+@app.command("import")
+def import_cmd(
+    file: str = typer.Argument(..., help="A .bvh file or an AMASS-style .npz (poses, trans, betas)."),
+    output: str = typer.Option(..., "-o", "--output", help="Motion npz to write."),
+    body: str = typer.Option("anny", "--body", help="Body model to retarget onto (a registered body_model)."),
+    fps: Optional[float] = typer.Option(None, "--fps", help="Resample to this frame rate (default: the file's)."),
+    convention: str = typer.Option("auto", "--convention", help="BVH joint names: auto, cmu, mixamo, smpl, anny."),
+    units: str = typer.Option("auto", "--units", help="BVH length unit: auto, m, cm, mm, inch."),
+    up: str = typer.Option("auto", "--up", help="Up axis of the file: auto, y, z (AMASS default z)."),
+    model_path: Optional[str] = typer.Option(None, "--model-path",
+                                             help="Folder with your SMPL-X/SMPL+H model files (AMASS input)."),
+    model_type: str = typer.Option("smplh", "--model-type", help="SMPL family of an AMASS file: smplh, smplx, smpl."),
+    iters: int = typer.Option(300, "--iters", help="Fitting iterations."),
+    fit_shape: bool = typer.Option(False, "--fit-shape", help="Also fit the body's proportions (slower)."),
+) -> None:
+    """Retarget FILE onto --body and write a zerohsi motion, reporting the per-joint fitting error."""
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from zerohsi.errors import UserError
+    from zerohsi.plugins import get_host
+
+    console = Console(stderr=True)
+    suffix = Path(file).suffix.lower()
+    if suffix not in (".bvh", ".npz"):
+        raise UserError(f"'{file}' is neither a .bvh nor an .npz file; give a BVH or an AMASS-style npz.")
+    if not Path(file).is_file():
+        raise UserError(f"'{file}' does not exist; check the path.")
+    host = get_host()
+    target = host.build("body_model", body, {})
+    with console.status(f"retargeting {Path(file).name} onto {body}..."):
+        if suffix == ".bvh":
+            from zerohsi.body.motion_import import import_bvh
+
+            motion, _, report = import_bvh(file, target, fps=fps, convention=convention, units=units, up=up,
+                                           iters=iters, fit_shape=fit_shape)
+        else:
+            from zerohsi.body.motion_import import import_amass
+
+            opts = {"model_path": model_path or "", "model_type": model_type}
+            smpl = target if body == "smplx" else host.build("body_model", "smplx", opts)
+            motion, _, report = import_amass(file, target, smpl, fps=fps, up="z" if up == "auto" else up,
+                                             iters=iters, fit_shape=fit_shape)
+    motion.save(output)
+    table = Table(title=f"{report.frames} frames at {report.fps:g} fps -> {output}")
+    table.add_column("joint")
+    table.add_column("error (cm)", justify="right")
+    for name, err in report.joint_error_m.items():
+        table.add_row(name, f"{100 * err:.1f}")
+    if report.joint_error_m:
+        table.add_row("[b]mean[/b]", f"[b]{100 * report.mean_error_m:.1f}[/b]")
+    console.print(table)
+    if report.convention and report.convention != "amass":
+        console.print(f"skeleton: {report.convention}, units: {report.units}, up: {report.up}")
+
+
+@app.command("info")
+def info_cmd(file: str = typer.Argument(..., help="A zerohsi motion npz.")) -> None:
+    """Print what a motion file holds."""
+    from zerohsi.motion import Motion
+
+    m = Motion.load(file)
+    typer.echo(f"{file}: {len(m)} frames at {m.fps:g} fps, body '{m.body_model}', "
+               f"object poses: {'yes' if m.object_poses is not None else 'no'}, "
+               f"cameras: {'yes' if m.K is not None else 'no'}")
