@@ -68,6 +68,18 @@ def anny_cache_ready() -> bool:
     return folder.is_dir() and any(folder.glob("build_compact_model_data_*.safetensors"))
 
 
+def _quiet_warp() -> None:
+    """anny skins with NVIDIA warp, whose start-up banner and per-kernel load lines would flood every run's output."""
+    try:
+        import logging
+
+        import warp
+
+        warp.config.log_level = logging.ERROR
+    except Exception:  # noqa: BLE001 - warp is anny's dependency; if it changes, only the noise comes back
+        pass
+
+
 class AnnyBody(torch.nn.Module):
     """The anny body as a zerohsi ``BodyModel`` (differentiable w.r.t. every BodyParams field, batched over B)."""
 
@@ -77,6 +89,7 @@ class AnnyBody(torch.nn.Module):
     def __init__(self, cfg: Optional[AnnyConfig] = None) -> None:
         super().__init__()
         cfg = cfg or AnnyConfig()
+        _quiet_warp()
         import anny
         from anny.paths import get_anny_cache_path
 
