@@ -47,12 +47,12 @@ class Motion:
     def cameras(self) -> list[Camera]:
         return [self.camera(t) for t in range(len(self))]
 
-    def with_cameras(self, cameras: list[Camera]) -> "Motion":
+    def with_cameras(self, cameras: list[Camera]) -> Motion:
         return Motion(self.body, self.body_model, self.fps, self.object_poses,
                       torch.stack([c.K for c in cameras]), torch.stack([c.world_to_cam for c in cameras]),
                       (cameras[0].width, cameras[0].height), dict(self.provenance))
 
-    def slice(self, start: int, stop: int) -> "Motion":
+    def slice(self, start: int, stop: int) -> Motion:
         sl = slice(start, stop)
         return Motion(self.body[sl], self.body_model, self.fps,
                       None if self.object_poses is None else self.object_poses[sl],
@@ -60,7 +60,7 @@ class Motion:
                       None if self.world_to_cam is None else self.world_to_cam[sl], self.image_size,
                       dict(self.provenance))
 
-    def detach(self) -> "Motion":
+    def detach(self) -> Motion:
         d = lambda t: None if t is None else t.detach()  # noqa: E731
         return Motion(self.body.detach(), self.body_model, self.fps, d(self.object_poses), d(self.K),
                       d(self.world_to_cam), self.image_size, dict(self.provenance))
@@ -79,7 +79,7 @@ class Motion:
         atomic_savez(path, **arrays)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "Motion":
+    def load(cls, path: str | os.PathLike) -> Motion:
         try:
             d = load_npz(path)
         except FileNotFoundError:

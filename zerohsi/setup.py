@@ -25,15 +25,15 @@ class Setup:
     instance this came from (carries the scripted ground-truth program) or None; device.
     """
 
-    scene: "Scene"
-    avatar: "Avatar"
+    scene: Scene
+    avatar: Avatar
     body0: BodyParams
     camera0: Camera
     prompt: str
     seed: int
-    obj: Optional["SceneObject"] = None
+    obj: Optional[SceneObject] = None
     object_pose0: Optional[torch.Tensor] = None
-    instance: Optional["Instance"] = None
+    instance: Optional[Instance] = None
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -42,7 +42,7 @@ class Setup:
         return self.obj is not None
 
 
-def initial_body(instance: "Instance", scene: "Scene", body_model) -> BodyParams:
+def initial_body(instance: Instance, scene: Scene, body_model) -> BodyParams:
     """The instance's initial human state as BodyParams (B=1) on ``body_model``: standing on the floor at
     ``human_init.root_xy`` facing its heading, or sitting on its seat target."""
     from zerohsi.body.poses import pose_preset, seat_offset, yaw_orient

@@ -6,11 +6,10 @@ import time
 from importlib.metadata import entry_points
 
 import pytest
+from fake_dists import BROKEN_IMPORT, BROKEN_REGISTER, GOOD, OLD_API, write_dist
 
 from zerohsi.errors import PluginError
 from zerohsi.plugins import PluginHost, get_host, resolve_plugin_overrides
-
-from fake_dists import BROKEN_IMPORT, BROKEN_REGISTER, GOOD, OLD_API, write_dist
 
 ZEROHSI = [sys.executable, "-m", "zerohsi.cli.main"]
 

@@ -113,6 +113,12 @@ def tiny_body() -> TinyBody:
 
 
 @pytest.fixture(scope="session")
+def make_motion():
+    """random_motion itself: test modules cannot import it, every test folder has a module named conftest."""
+    return random_motion
+
+
+@pytest.fixture(scope="session")
 def tiny_motion() -> Motion:
     return random_motion(12)
 

@@ -83,10 +83,8 @@ def test_bvh_angles_are_unwrapped_over_time(tmp_path, tiny_body, tiny_motion):
     assert rot[-1, 0] - rot[0, 0] == pytest.approx(720.0, abs=1.0)
 
 
-def test_bvh_long_sequence_chunks(tmp_path, tiny_body):
-    from conftest import random_motion
-
-    m = random_motion(300, seed=3, with_object=False)
+def test_bvh_long_sequence_chunks(tmp_path, tiny_body, make_motion):
+    m = make_motion(300, seed=3, with_object=False)
     doc = bvh.Bvh(export_motion(m, tiny_body, tmp_path, "bvh", up="z").read_text())
     assert doc.nframes == 300
     root = np.array(doc.frames_joint_channels("pelvis", ["Xposition", "Yposition", "Zposition"]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import List, Optional
+from typing import Optional
 
 import typer
 from rich.console import Console
@@ -47,7 +47,7 @@ def plugins(as_json: bool = typer.Option(False, "--json", help="Machine-readable
 @config_app.command("show")
 def config_show(
     preset: str = typer.Argument("demo", help="Preset name (configs/NAME.yaml) or a YAML path."),
-    overrides: Optional[List[str]] = typer.Argument(None, help="Dot-list overrides, e.g. fit.iters=50."),
+    overrides: Optional[list[str]] = typer.Argument(None, help="Dot-list overrides, e.g. fit.iters=50."),
     plugins_: Optional[str] = typer.Option(None, "--plugins", help="Comma-separated component names."),
 ) -> None:
     """Print the resolved configuration of a preset with overrides."""

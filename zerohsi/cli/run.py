@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 from rich.console import Console
@@ -14,7 +14,7 @@ console = Console(highlight=False)
 
 def run_command(
     config: Optional[str] = typer.Argument(None, help="Preset name (configs/NAME.yaml) or YAML path; default demo."),
-    overrides: Optional[List[str]] = typer.Argument(None, help="Dot-list overrides, e.g. fit.iters=50 seed=2."),
+    overrides: Optional[list[str]] = typer.Argument(None, help="Dot-list overrides, e.g. fit.iters=50 seed=2."),
     run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Run folder (default: output_dir/<name>)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted run folder."),
     plugins: Optional[str] = typer.Option(None, "--plugins", help="Comma-separated component names to use."),

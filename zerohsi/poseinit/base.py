@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Optional, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -34,4 +35,4 @@ class PoseInit:
 
 @runtime_checkable
 class PoseInitializer(Protocol):
-    def initialize(self, video: Video, masks: Masks, cameras: Sequence["Camera"], setup: "Setup") -> PoseInit: ...
+    def initialize(self, video: Video, masks: Masks, cameras: Sequence[Camera], setup: Setup) -> PoseInit: ...

@@ -4,4 +4,19 @@ from __future__ import annotations
 
 
 def register(register) -> None:
-    pass
+    from zerohsi.poseinit.config import PreviousFrameConfig, RestConfig
+
+    def previous_frame(cfg: PreviousFrameConfig):
+        from zerohsi.poseinit.simple import PreviousFrameInitializer
+
+        return PreviousFrameInitializer(cfg)
+
+    def rest(cfg: RestConfig):
+        from zerohsi.poseinit.simple import RestInitializer
+
+        return RestInitializer(cfg)
+
+    register("previous_frame", previous_frame, config=PreviousFrameConfig,
+             description="Each frame's fit starts from the previous frame's fitted pose (offline default).")
+    register("rest", rest, config=RestConfig,
+             description="Every frame starts from the body model's rest pose (or the initial state's pose).")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Protocol, Sequence, runtime_checkable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Optional, Protocol, runtime_checkable
 
 from zerohsi.segment.masks import Masks
 from zerohsi.video.video import Video
@@ -14,8 +15,8 @@ if TYPE_CHECKING:
 
 @runtime_checkable
 class Segmenter(Protocol):
-    def segment(self, video: Video, first_masks: Masks, setup: "Setup",
-                cameras: Optional[Sequence["Camera"]] = None) -> Masks:
+    def segment(self, video: Video, first_masks: Masks, setup: Setup,
+                cameras: Optional[Sequence[Camera]] = None) -> Masks:
         """Per-frame human/object masks. ``first_masks`` (T=1) are the rendered, occlusion-aware frame-0 masks the
         prompts come from; ``cameras`` are per-frame camera estimates when known."""
         ...

@@ -1,0 +1,18 @@
+"""Options of the ``gvhmr`` pose initializer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zerohsi.poseinit.config import SmplAdapterConfig
+
+
+@dataclass
+class GvhmrConfig(SmplAdapterConfig):
+    """GVHMR options on top of the shared adapter ones.
+
+    trajectory: "world" (GVHMR's gravity-aligned trajectory, aligned through the first frame's camera) or "camera"
+    (its in-camera results through the tracked cameras).
+    """
+
+    trajectory: str = "world"

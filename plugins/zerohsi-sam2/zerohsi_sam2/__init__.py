@@ -1,0 +1,1 @@
+"""zerohsi plugin package."""

@@ -1,0 +1,21 @@
+"""Registers the ``smpler_x`` pose initializer (import-light: the reader is imported by the factory)."""
+
+from __future__ import annotations
+
+from zerohsi.plugins import hookimpl
+
+ZEROHSI_PLUGIN_API = 1
+
+
+@hookimpl
+def register_pose_initializers(register):
+    from zerohsi_smpler_x.config import SmplerXConfig
+
+    def factory(cfg: SmplerXConfig):
+        from zerohsi_smpler_x.reader import SmplerXInitializer
+
+        return SmplerXInitializer(cfg)
+
+    register("smpler_x", factory, config=SmplerXConfig,
+             description="Per-frame SMPL-X from SMPLer-X (the paper's initializer), retargeted onto the run's body "
+                         "through the tracked cameras.")

@@ -1,0 +1,21 @@
+"""Registers the ``wham`` pose initializer (import-light: the reader is imported by the factory)."""
+
+from __future__ import annotations
+
+from zerohsi.plugins import hookimpl
+
+ZEROHSI_PLUGIN_API = 1
+
+
+@hookimpl
+def register_pose_initializers(register):
+    from zerohsi_wham.config import WhamConfig
+
+    def factory(cfg: WhamConfig):
+        from zerohsi_wham.reader import WhamInitializer
+
+        return WhamInitializer(cfg)
+
+    register("wham", factory, config=WhamConfig,
+             description="World-grounded SMPL motion from WHAM (wham_output.pkl), aligned to the scene through the "
+                         "first frame's camera (the paper's w/o OPT_all ablation).")
