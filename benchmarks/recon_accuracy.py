@@ -1,7 +1,7 @@
 """Reconstruction accuracy on scripted clips (the test signal with a known ground truth).
 
     python benchmarks/recon_accuracy.py                         # one static and one dynamic instance, demo preset
-    python benchmarks/recon_accuracy.py --preset fast --instances living_room_sit_sofa --seeds 0 1
+    python benchmarks/recon_accuracy.py --preset fast --instances living_room_sit_sofa --seeds 0,1 fit.w_mask=1
 
 Prints MPJPE / PA-MPJPE (mm), root error (cm), orientation error (deg), object rotation / translation error,
 camera error and mask IoU for each run, and their means. Targets (issue: 4D reconstruction): MPJPE <= 30 mm, root
@@ -25,15 +25,16 @@ KEYS = ["mpjpe_mm", "pa_mpjpe_mm", "root_err_cm", "orient_err_deg", "obj_rot_err
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--preset", default="demo")
-    ap.add_argument("--instances", nargs="+", default=["living_room_sit_sofa", "greenhouse_water_plants"])
-    ap.add_argument("--seeds", nargs="+", type=int, default=[0])
+    # comma-separated, so that the dot-list overrides after them stay positional
+    ap.add_argument("--instances", default="living_room_sit_sofa,greenhouse_water_plants")
+    ap.add_argument("--seeds", default="0")
     ap.add_argument("--out", default=None, help="also write the table as JSON here")
     ap.add_argument("overrides", nargs="*")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name in args.instances:
-            for seed in args.seeds:
+        for name in args.instances.split(","):
+            for seed in (int(s) for s in args.seeds.split(",")):
                 ov = [f"instance.name={name}", f"seed={seed}", f"metrics={METRICS}", "export.overlay_video=false",
                       f"cache_dir={Path(tmp) / 'cache'}", *args.overrides]
                 res = zerohsi.run(args.preset, ov, run_dir=Path(tmp) / f"{name}-{seed}", progress=False)

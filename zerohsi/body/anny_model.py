@@ -76,6 +76,20 @@ def _quiet_warp() -> None:
         import warp
 
         warp.config.log_level = logging.ERROR
+        if not torch.cuda.is_available():
+            # without a driver warp's native init prints a CUDA warning straight to fd 2; initialise it with
+            # that descriptor pointed at /dev/null so CPU runs stay clean
+            import os
+
+            saved = os.dup(2)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, 2)
+                warp.init()
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+                os.close(devnull)
     except Exception:  # noqa: BLE001 - warp is anny's dependency; if it changes, only the noise comes back
         pass
 

@@ -33,3 +33,37 @@ class SmplAdapterConfig:
     cwd: str = ""
     timeout_s: float = 3600.0
     fit_iters: int = 100
+
+
+@dataclass
+class KeypointsConfig:
+    """Options of the ``keypoint_fit`` initializer: one person's 2-D or 3-D keypoints, fitted with the run's body.
+
+    file: the keypoint file — .npz with ``keypoints`` (T,K,3) [u, v, conf] in video pixels or (T,K,4) [x, y, z,
+    conf] in metres in the OpenCV camera frame, and an optional ``layout`` string; or .json, a list of per-frame
+    lists of [u, v, conf] (an empty list: nobody on that frame), bare or under "keypoints" with a "layout". Not
+    needed when a detector plugin supplies the keypoints. layout: "auto" (the file's ``layout`` entry, else guessed
+    from K), "core" (K = 21 in CORE_JOINTS order) or "coco17" (the COCO-17 order of most 2-D detectors). min_conf:
+    keypoints below this confidence are ignored; a frame with none above it has no person. iters: optimisation
+    iterations (Adam for 2-D keypoints; the retargeting fit for 3-D ones). polish_iters: L-BFGS iterations after
+    Adam (2-D; 0 skips them). lr: Adam step size (2-D). The 2-D loss weights are relative to a reprojection term of
+    about (error / (robust_scale x video diagonal))^2 per keypoint: smooth_weight: pull of each frame's root and
+    pose toward its neighbours' (carries frames without a person); depth_weight: pull of the root's motion along the
+    camera ray toward zero from one frame to the next (frame 0's from the initial state), the direction one view
+    barely sees; pose_prior_weight: weak pull of the body pose toward the initial state's; joint_limit_weight:
+    penalty on angles beyond anatomical limits (it tells a knee bent backward from one bent forward toward the
+    camera, which project alike); robust_scale: Geman–McClure scale of the reprojection error as a fraction of the
+    video diagonal (errors well beyond it, such as wrong detections, count little).
+    """
+
+    file: str = ""
+    layout: str = "auto"
+    min_conf: float = 0.3
+    iters: int = 150
+    polish_iters: int = 20
+    lr: float = 0.02
+    smooth_weight: float = 0.01
+    depth_weight: float = 0.3
+    pose_prior_weight: float = 1e-3
+    joint_limit_weight: float = 1.0
+    robust_scale: float = 0.05

@@ -135,11 +135,11 @@ def fill_gaps(values: torch.Tensor, valid: np.ndarray) -> tuple[torch.Tensor, li
     for k in range(flat.shape[1]):
         flat[:, k] = torch.as_tensor(np.interp(np.arange(T), good, src[:, k]), dtype=flat.dtype)
     missing = np.flatnonzero(~valid)
-    return flat.reshape(values.shape), [f"no person found on frames {_ranges(missing)}; filled by interpolation "
+    return flat.reshape(values.shape), [f"no person found on frames {frame_ranges(missing)}; filled by interpolation "
                                         f"between neighbouring frames ({len(missing)}/{T} frames)"]
 
 
-def _ranges(idx: np.ndarray) -> str:
+def frame_ranges(idx: np.ndarray) -> str:
     parts, start = [], None
     for i, v in enumerate(idx):
         if start is None:
