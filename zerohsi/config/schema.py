@@ -77,6 +77,16 @@ class FitConfig:
     color_lr: float = 1e-5
     #: silhouette term on rendered vs segmented masks; not in the paper (0 reproduces it)
     w_mask: float = 0.0
+    #: each frame's root starts at the previous one moved by this fraction of the last frame-to-frame root motion
+    #: (constant velocity); not in the paper (0 reproduces it), it matters when few iterations meet fast motion
+    extrapolate: float = 0.0
+    #: pull of the root orientation and body pose toward where the frame started (the previous frame's, or its
+    #: constant-velocity prediction): a temporal prior against drift in directions one view barely constrains;
+    #: not in the paper (0 reproduces it)
+    w_temporal: float = 0.0
+    #: body joints whose rotations are optimised, by CORE_JOINTS name; "core" stands for the limb, spine, neck and
+    #: head joints; empty: every bone of the body model (SMPL-X: its 21 body joints, as the paper)
+    free_joints: list[str] = field(default_factory=list)
     #: ablation "w/o OPT_body": only root + orientation, initializer poses kept
     opt_body: bool = True
     #: ablation "w/o OPT_all": no optimisation at all; the initializer's (world) output is used as is

@@ -25,8 +25,9 @@ import torch
 from zerohsi.body.params import BodyParams
 from zerohsi.cameras import Camera
 from zerohsi.config.schema import FitConfig
+from zerohsi.errors import UserError
 from zerohsi.gaussians import Gaussians
-from zerohsi.geometry import make_transform, rotation_6d_to_matrix
+from zerohsi.geometry import axis_angle_to_matrix, make_transform, matrix_to_axis_angle, rotation_6d_to_matrix
 from zerohsi.poseinit.base import PoseInit
 from zerohsi.recon.losses import centroid_loss, masked_mean_depth, photometric, silhouette_loss
 from zerohsi.recon.tracking import IDENTITY_6D
@@ -86,6 +87,24 @@ def crop_around(points_uv: list[torch.Tensor], masks: list[torch.Tensor], width:
     return c
 
 
+def free_pose_mask(model, free_joints, like: torch.Tensor) -> Optional[torch.Tensor]:
+    """(J*3,) 0/1 mask over body_pose of the bones named by ``free_joints`` (None: every bone is free)."""
+    from zerohsi.body.fitting import DEFAULT_FREE_JOINTS
+
+    names = [n for entry in free_joints for n in (DEFAULT_FREE_JOINTS if entry == "core" else (entry,))]
+    if not names:
+        return None
+    idx = model.core_joint_index()
+    unknown = sorted({n for n in names if n not in idx})
+    if unknown:
+        raise UserError(f"fit.free_joints names {', '.join(unknown)}, which the '{getattr(model, 'name', '?')}' "
+                        f"body does not have; use CORE_JOINTS names or \"core\".")
+    mask = torch.zeros(like.numel() // 3, 3, dtype=like.dtype, device=like.device)
+    bones = [idx[n] - 1 for n in names if idx[n] > 0]  # joint 0 is the root: global_orient, always free
+    mask[bones] = 1.0
+    return mask.reshape(-1)
+
+
 class HSIFitting:
     """A FrameProblem over the clip; ``motion_tensors()`` returns the fitted sequence."""
 
@@ -115,6 +134,7 @@ class HSIFitting:
         self.object_poses = [setup.object_pose0.detach()] if setup.object_pose0 is not None else []
         self.object_depth0: Optional[torch.Tensor] = None
         self.color_params = list(setup.avatar.color_parameters())
+        self.pose_mask = free_pose_mask(setup.avatar.body_model, cfg.free_joints, self.pose[0])
 
     # -- problem interface ---------------------------------------------------------------------------------------
     def num_frames(self) -> int:
@@ -133,10 +153,16 @@ class HSIFitting:
             if self.object_poses and self.object_depth0 is None:
                 self.object_depth0 = self._object_depth(0)
             return []
-        self.crop = self._crop(t)
-        self.p_transl = self.transl[t - 1].clone().requires_grad_(True)
-        self.p_orient = self.orient[t - 1].clone().requires_grad_(True)
-        self.p_pose = self._initial_pose(t).clone().requires_grad_(self.cfg.opt_body)
+        transl, orient = self._predicted_root(t)
+        self.orient_start = orient
+        self.crop = self._crop(t, transl, orient)
+        self.p_transl = transl.clone().requires_grad_(True)
+        self.p_orient = orient.clone().requires_grad_(True)
+        self.pose_start = self._initial_pose(t)
+        self.p_pose = self.pose_start.clone().requires_grad_(self.cfg.opt_body)
+        if self.pose_mask is not None and self.cfg.opt_body:
+            # zero gradients leave Adam's moments at zero: the bones outside free_joints do not move
+            self.p_pose.register_hook(lambda g: g * self.pose_mask)
         if not self.cfg.opt_all and self.init.world and self.init.body is not None:
             # ablation "w/o OPT_all": the initializer's world trajectory as is
             self.p_transl = self.init.body.transl[t].detach().to(self.p_transl).clone()
@@ -153,6 +179,18 @@ class HSIFitting:
             opts["color"] = torch.optim.Adam(self.color_params, lr=self.cfg.color_lr)
         self._opts = opts
         return list(opts.values())
+
+    def _predicted_root(self, t: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Root translation / orientation frame t starts from: the previous frame's, pushed on by ``extrapolate``
+        times the last frame-to-frame motion (translation difference; relative rotation, applied in world frame)."""
+        transl, orient = self.transl[t - 1], self.orient[t - 1]
+        k = float(self.cfg.extrapolate)
+        if k == 0.0 or t < 2:
+            return transl, orient
+        transl = transl + k * (transl - self.transl[t - 2])
+        R1, R0 = axis_angle_to_matrix(orient), axis_angle_to_matrix(self.orient[t - 2])
+        step = matrix_to_axis_angle(R1 @ R0.T)
+        return transl, matrix_to_axis_angle(axis_angle_to_matrix(k * step) @ R1)
 
     def active_optimizers(self, t, it, optimizers):
         active = [self._opts["root"]]
@@ -209,6 +247,12 @@ class HSIFitting:
                 terms["mask_object"] = sil
         loss = loss + self.cfg.w_center * center
         terms["center"] = center
+        if self.cfg.w_temporal > 0:
+            temporal = ((self.p_orient - self.orient_start) ** 2).sum()
+            if self.p_pose.requires_grad:
+                temporal = temporal + ((self.p_pose - self.pose_start) ** 2).sum()
+            loss = loss + self.cfg.w_temporal * temporal
+            terms["temporal"] = temporal
         if self.w_mask > 0:
             sil = scale * silhouette_loss(human, human_target)
             loss = loss + self.w_mask * sil
@@ -225,12 +269,13 @@ class HSIFitting:
             with torch.no_grad():
                 self.object_poses.append(self.current_object_pose(t).detach())
 
-    def _crop(self, t: int) -> Crop:
+    def _crop(self, t: int, transl: torch.Tensor, orient: torch.Tensor) -> Crop:
         cam = self.cameras[t]
         if not self.use_crop:
             return Crop(0, 0, cam.width, cam.height)
         with torch.no_grad():
-            verts = self.setup.avatar.body_model(self.params_at(t - 1)).vertices[0]
+            start = self.params_at(t - 1).replace(transl=transl[None], global_orient=orient[None])
+            verts = self.setup.avatar.body_model(start).vertices[0]
             points = [cam.project(verts.float())[0]]
             if self.object_poses and self.obj_canonical is not None:
                 points.append(cam.project(self.obj_canonical.transform(self.object_poses[t - 1]).means)[0])
