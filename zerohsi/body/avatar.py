@@ -225,7 +225,9 @@ class Avatar(torch.nn.Module):
         out = self.body_model(params)
         verts = out.vertices.float()
         faces = self.body_model.faces.long()[self.face_index]  # (N,3)
-        tri = verts[:, faces]  # (B,N,3,3)
+        # index_select, not verts[:, faces]: advanced indexing's backward accumulates shared vertices with atomic
+        # adds in thread order on CPU, so results would differ in the last bits from process to process
+        tri = verts.index_select(1, faces.reshape(-1)).reshape(verts.shape[0], *faces.shape, 3)  # (B,N,3,3)
         t, b, normal, area = _triangle_axes(tri)
         w0, w1, w2 = self.bary.unbind(-1)
         v0, v1, v2 = tri.unbind(-2)
