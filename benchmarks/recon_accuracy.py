@@ -41,7 +41,9 @@ def main() -> None:
                 rows.append({"instance": name, "seed": seed, **res.metrics,
                              "seconds": sum(res.timings.values())})
                 print(_fmt(rows[-1]), flush=True)
-    print("mean:", _fmt({k: sum(r.get(k, float("nan")) for r in rows) / len(rows) for k in KEYS + ["seconds"]}))
+    # a metric is averaged over the runs that have it (static instances have no object)
+    means = {k: sum(vals) / len(vals) for k in KEYS + ["seconds"] if (vals := [r[k] for r in rows if k in r])}
+    print("mean:", _fmt(means))
     if args.out:
         Path(args.out).write_text(json.dumps(rows, indent=2))
 

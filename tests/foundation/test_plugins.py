@@ -105,3 +105,17 @@ def test_listing_plugins_is_fast():
     t0 = time.perf_counter()
     subprocess.run(ZEROHSI + ["plugins", "--json"], capture_output=True, check=True)
     assert time.perf_counter() - t0 < 10  # the 2 s target is measured in benchmarks/perf/cli.py
+
+
+def test_lazy_factory_imports_on_build(tmp_path, monkeypatch):
+    from zerohsi.plugins import lazy
+
+    probe = "class Thing:\n    def __init__(self, cfg):\n        self.cfg = cfg\n"
+    (tmp_path / "zerohsi_lazy_probe.py").write_text(probe)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    factory = lazy("zerohsi_lazy_probe:Thing")
+    assert "zerohsi_lazy_probe" not in sys.modules  # registering imported nothing
+    assert factory({"a": 1}).cfg == {"a": 1}
+    assert "zerohsi_lazy_probe" in sys.modules
+    with pytest.raises(ValueError, match="module:Name"):
+        lazy("zerohsi_lazy_probe.Thing")

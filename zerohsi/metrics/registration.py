@@ -8,45 +8,37 @@ cam_rot_err_deg / cam_transl_err_cm, mask_iou_human / mask_iou_object (0..1).
 
 from __future__ import annotations
 
-import importlib
-
 from zerohsi.metrics import configs
-
-
-def _lazy(module: str, cls: str):
-    def factory(cfg):
-        return getattr(importlib.import_module(f"zerohsi.metrics.{module}"), cls)(cfg)
-
-    return factory
+from zerohsi.plugins.lazy import lazy
 
 
 def register(register) -> None:
-    register("clip_score", _lazy("clip", "ClipScore"), config=configs.ClipConfig,
+    register("clip_score", lazy("zerohsi.metrics.clip:ClipScore"), config=configs.ClipConfig,
              description="100 x mean cosine of prompt and frame CLIP embeddings (local open_clip weights).")
-    register("clip_consistency", _lazy("clip", "ClipConsistency"), config=configs.ClipConfig,
+    register("clip_consistency", lazy("zerohsi.metrics.clip:ClipConsistency"), config=configs.ClipConfig,
              description="Mean cosine of adjacent frames' CLIP image embeddings.")
-    register("diversity", _lazy("diversity", "Diversity"),
+    register("diversity", lazy("zerohsi.metrics.diversity:Diversity"),
              description="Mean per-joint distance (m) to the other seeds of the same instance.")
-    register("penetration", _lazy("penetration", "ScenePenetration"),
+    register("penetration", lazy("zerohsi.metrics.penetration:ScenePenetration"),
              config=configs.PenetrationConfig,
              description="DIMOS scene penetration of body vertices: pene_mean, pene_max (m), pene_pct.")
-    register("foot_sliding", _lazy("foot_sliding", "FootSliding"),
+    register("foot_sliding", lazy("zerohsi.metrics.foot_sliding:FootSliding"),
              config=configs.FootSlidingConfig,
              description="NeMF/CHOIS foot sliding of ankles and toes (mm).")
-    register("contact", _lazy("contact", "HandObjectContact"), config=configs.ContactConfig,
+    register("contact", lazy("zerohsi.metrics.contact:HandObjectContact"), config=configs.ContactConfig,
              description="CHOIS hand-object contact ratio (hand within 5 cm of the object surface).")
-    register("object_penetration", _lazy("penetration", "ObjectPenetration"),
+    register("object_penetration", lazy("zerohsi.metrics.penetration:ObjectPenetration"),
              config=configs.ObjectPenetrationConfig,
              description="CHOIS hand penetration into the object (cm).")
-    register("mpjpe", _lazy("fidelity", "JointError"),
+    register("mpjpe", lazy("zerohsi.metrics.fidelity:JointError"),
              description="MPJPE and PA-MPJPE (mm) against the ground truth.")
-    register("root_error", _lazy("fidelity", "RootError"),
+    register("root_error", lazy("zerohsi.metrics.fidelity:RootError"),
              description="Pelvis position error (cm) against the ground truth.")
-    register("orient_error", _lazy("fidelity", "OrientError"),
+    register("orient_error", lazy("zerohsi.metrics.fidelity:OrientError"),
              description="Global orientation error (deg) against the ground truth.")
-    register("object_error", _lazy("fidelity", "ObjectError"),
+    register("object_error", lazy("zerohsi.metrics.fidelity:ObjectError"),
              description="Object rotation (deg) and translation (cm) error against the ground truth.")
-    register("camera_error", _lazy("fidelity", "CameraError"),
+    register("camera_error", lazy("zerohsi.metrics.fidelity:CameraError"),
              description="Camera rotation (deg) and centre (cm) error against the ground truth.")
-    register("mask_iou", _lazy("fidelity", "MaskIoU"),
+    register("mask_iou", lazy("zerohsi.metrics.fidelity:MaskIoU"),
              description="Mean IoU of the segmenter's masks against the true masks.")

@@ -28,7 +28,7 @@ from scipy import ndimage
 from zerohsi.cameras import Camera
 from zerohsi.geometry import axis_angle_to_matrix
 from zerohsi.segment.config import SceneDifferenceConfig
-from zerohsi.segment.masks import Masks
+from zerohsi.segment.masks import Masks, resize_mask
 from zerohsi.video.video import Video
 
 if TYPE_CHECKING:
@@ -295,14 +295,6 @@ def split_entities(fg: np.ndarray, image: np.ndarray, prev_h: np.ndarray, prev_o
 
 
 # -- the segmenter -----------------------------------------------------------------------------------------------
-def _resize_mask(mask: np.ndarray, H: int, W: int) -> np.ndarray:
-    if mask.shape == (H, W):
-        return mask.astype(bool)
-    ys = (np.arange(H) * mask.shape[0] / H).astype(np.int64)
-    xs = (np.arange(W) * mask.shape[1] / W).astype(np.int64)
-    return mask[ys][:, xs].astype(bool)
-
-
 class SceneDifferenceSegmenter:
     """Offline segmenter: frame minus rendered scene, split into human and object (see the module docstring)."""
 
@@ -322,8 +314,8 @@ class SceneDifferenceSegmenter:
         bg = torch.as_tensor(cfg.background, dtype=torch.float32, device=dev)
         diag = math.hypot(H, W)
         dynamic = first_masks.object is not None
-        prev_h = _resize_mask(first_masks.human[0], H, W)
-        prev_o = _resize_mask(first_masks.object[0], H, W) if dynamic else np.zeros((H, W), bool)
+        prev_h = resize_mask(first_masks.human[0], H, W)
+        prev_o = resize_mask(first_masks.object[0], H, W) if dynamic else np.zeros((H, W), bool)
         first_o = prev_o
         camera = setup.camera0
         camera = camera.resized(W, H) if (camera.width, camera.height) != (W, H) else camera

@@ -5,7 +5,7 @@ Keep this module import-light: zerohsi imports it when listing plugins. Heavy wo
 
 from __future__ import annotations
 
-from zerohsi.plugins import hookimpl
+from zerohsi.plugins import hookimpl, lazy
 
 ZEROHSI_PLUGIN_API = 1
 
@@ -14,10 +14,5 @@ ZEROHSI_PLUGIN_API = 1
 def register_refiners(register):
     from zerohsi_example.config import TemporalSmoothConfig
 
-    def factory(cfg: TemporalSmoothConfig):
-        from zerohsi_example.smoothing import TemporalSmoothRefiner
-
-        return TemporalSmoothRefiner(cfg)
-
-    register("temporal_smooth", factory, config=TemporalSmoothConfig,
+    register("temporal_smooth", lazy("zerohsi_example.smoothing:TemporalSmoothRefiner"), config=TemporalSmoothConfig,
              description="Gaussian temporal filter on root trajectory, orientation and body pose (example plugin).")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zerohsi.plugins import hookimpl
+from zerohsi.plugins import hookimpl, lazy
 
 ZEROHSI_PLUGIN_API = 1
 
@@ -11,11 +11,6 @@ ZEROHSI_PLUGIN_API = 1
 def register_pose_initializers(register):
     from zerohsi_gvhmr.config import GvhmrConfig
 
-    def factory(cfg: GvhmrConfig):
-        from zerohsi_gvhmr.reader import GvhmrInitializer
-
-        return GvhmrInitializer(cfg)
-
-    register("gvhmr", factory, config=GvhmrConfig,
+    register("gvhmr", lazy("zerohsi_gvhmr.reader:GvhmrInitializer"), config=GvhmrConfig,
              description="Gravity-aligned SMPL-X motion from GVHMR (hmr4d_results.pt), aligned to the scene through "
                          "the first frame's camera.")

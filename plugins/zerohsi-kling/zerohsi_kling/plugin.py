@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zerohsi.plugins import hookimpl
+from zerohsi.plugins import hookimpl, lazy
 
 ZEROHSI_PLUGIN_API = 1
 
@@ -11,11 +11,6 @@ ZEROHSI_PLUGIN_API = 1
 def register_video_generators(register):
     from zerohsi_kling.config import KlingConfig
 
-    def factory(cfg: KlingConfig):
-        from zerohsi_kling.generator import KlingGenerator
-
-        return KlingGenerator(cfg)
-
-    register("kling", factory, config=KlingConfig,
+    register("kling", lazy("zerohsi_kling.generator:KlingGenerator"), config=KlingConfig,
              description="KLING image-to-video HTTP API (paid; KLING_ACCESS_KEY / KLING_SECRET_KEY from the "
                          "environment; resumes interrupted tasks).")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zerohsi.plugins import hookimpl
+from zerohsi.plugins import hookimpl, lazy
 
 ZEROHSI_PLUGIN_API = 1
 
@@ -11,11 +11,6 @@ ZEROHSI_PLUGIN_API = 1
 def register_segmenters(register):
     from zerohsi_sam2.config import Sam2Config
 
-    def factory(cfg: Sam2Config):
-        from zerohsi_sam2.segmenter import Sam2Segmenter
-
-        return Sam2Segmenter(cfg)
-
-    register("sam2", factory, config=Sam2Config,
+    register("sam2", lazy("zerohsi_sam2.segmenter:Sam2Segmenter"), config=Sam2Config,
              description="SAM2 video predictor tracking the human and the object from rendered frame-0 prompts "
                          "(needs the user's SAM2 checkpoint).")

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from zerohsi.errors import UserError
-from zerohsi.segment.masks import Masks
+from zerohsi.segment.masks import Masks, resize_mask
 from zerohsi.segment.prompts import entity_prompts
 from zerohsi.video.video import Video
 from zerohsi_sam2.config import Sam2Config
@@ -137,14 +137,6 @@ def _write_jpeg_folder(video: Video, folder: Path) -> None:
         Image.fromarray(frame).save(folder / f"{t:05d}.jpg", quality=95)
 
 
-def _resize_mask(mask: np.ndarray, H: int, W: int) -> np.ndarray:
-    if mask.shape == (H, W):
-        return mask.astype(bool)
-    ys = (np.arange(H) * mask.shape[0] / H).astype(np.int64)
-    xs = (np.arange(W) * mask.shape[1] / W).astype(np.int64)
-    return mask[ys][:, xs].astype(bool)
-
-
 class Sam2Segmenter:
     def __init__(self, cfg: Sam2Config) -> None:
         if cfg.prompt not in _PROMPTS:
@@ -163,8 +155,8 @@ class Sam2Segmenter:
                 cameras: Optional[Sequence[Camera]] = None) -> Masks:
         T, H, W = len(video), video.height, video.width
         dynamic = first_masks.object is not None
-        first = Masks(_resize_mask(first_masks.human[0], H, W)[None],
-                      _resize_mask(first_masks.object[0], H, W)[None] if dynamic else None)
+        first = Masks(resize_mask(first_masks.human[0], H, W)[None],
+                      resize_mask(first_masks.object[0], H, W)[None] if dynamic else None)
         prompts = entity_prompts(first, num_positive=self.cfg.num_points, num_negative=self.cfg.num_negative,
                                  seed=getattr(setup, "seed", 0) or 0)
         if prompts["human"].empty:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zerohsi.plugins import hookimpl
+from zerohsi.plugins import hookimpl, lazy
 
 ZEROHSI_PLUGIN_API = 1
 
@@ -11,11 +11,6 @@ ZEROHSI_PLUGIN_API = 1
 def register_pose_initializers(register):
     from zerohsi_smpler_x.config import SmplerXConfig
 
-    def factory(cfg: SmplerXConfig):
-        from zerohsi_smpler_x.reader import SmplerXInitializer
-
-        return SmplerXInitializer(cfg)
-
-    register("smpler_x", factory, config=SmplerXConfig,
+    register("smpler_x", lazy("zerohsi_smpler_x.reader:SmplerXInitializer"), config=SmplerXConfig,
              description="Per-frame SMPL-X from SMPLer-X (the paper's initializer), retargeted onto the run's body "
                          "through the tracked cameras.")

@@ -6,7 +6,7 @@ in SMPL-X space) add their own ``@hookimpl def register_<role>s(register)`` here
 
 from __future__ import annotations
 
-from zerohsi.plugins import hookimpl
+from zerohsi.plugins import hookimpl, lazy
 
 ZEROHSI_PLUGIN_API = 1
 
@@ -15,12 +15,7 @@ ZEROHSI_PLUGIN_API = 1
 def register_body_models(register):
     from zerohsi_smplx.config import SmplxConfig
 
-    def factory(cfg: SmplxConfig):
-        from zerohsi_smplx.body import SmplxBody
-
-        return SmplxBody(cfg)
-
-    register("smplx", factory, config=SmplxConfig,
+    register("smplx", lazy("zerohsi_smplx.body:SmplxBody"), config=SmplxConfig,
              description="SMPL-X / SMPL / SMPL+H bodies through the smplx package (needs your licensed model files).")
 
 
@@ -28,10 +23,5 @@ def register_body_models(register):
 def register_refiners(register):
     from zerohsi_smplx.vposer_config import VPoserRefinerConfig
 
-    def factory(cfg: VPoserRefinerConfig):
-        from zerohsi_smplx.vposer import VPoserRefiner
-
-        return VPoserRefiner(cfg)
-
-    register("vposer", factory, config=VPoserRefinerConfig,
+    register("vposer", lazy("zerohsi_smplx.vposer:VPoserRefiner"), config=VPoserRefinerConfig,
              description="Paper refinement in VPoser's latent space (SMPL-X bodies; needs your VPoser weights).")

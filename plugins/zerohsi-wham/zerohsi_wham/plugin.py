@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zerohsi.plugins import hookimpl
+from zerohsi.plugins import hookimpl, lazy
 
 ZEROHSI_PLUGIN_API = 1
 
@@ -11,11 +11,6 @@ ZEROHSI_PLUGIN_API = 1
 def register_pose_initializers(register):
     from zerohsi_wham.config import WhamConfig
 
-    def factory(cfg: WhamConfig):
-        from zerohsi_wham.reader import WhamInitializer
-
-        return WhamInitializer(cfg)
-
-    register("wham", factory, config=WhamConfig,
+    register("wham", lazy("zerohsi_wham.reader:WhamInitializer"), config=WhamConfig,
              description="World-grounded SMPL motion from WHAM (wham_output.pkl), aligned to the scene through the "
                          "first frame's camera (the paper's w/o OPT_all ablation).")

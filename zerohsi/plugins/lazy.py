@@ -1,0 +1,24 @@
+"""Factories that import their component only when it is built."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+
+def lazy(target: str) -> Callable[[Any], Any]:
+    """A factory for ``"package.module:Name"`` that imports the module on first build and returns ``Name(cfg)``.
+
+    Registration runs whenever plugins are listed; deferring the heavy import (torch, diffusers, sam2, ...) to the
+    build keeps ``zerohsi plugins`` fast and lets a broken dependency surface only where the component is used.
+    """
+    module, sep, attr = target.partition(":")
+    if not sep or not module or not attr:
+        raise ValueError(f"lazy() takes 'package.module:Name', got {target!r}")
+
+    def factory(cfg: Any) -> Any:
+        return getattr(importlib.import_module(module), attr)(cfg)
+
+    factory.__qualname__ = factory.__name__ = f"lazy({target})"
+    return factory
