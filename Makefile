@@ -30,8 +30,9 @@ test-tools:
 	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
 	  echo "chromium not installed: the report browser test will be skipped"; }
 
+# The pytest workers share the cores; OpenMP threads that spin while waiting would starve each other.
 test: install test-tools
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check zerohsi plugins tests benchmarks

@@ -104,10 +104,12 @@ def pair_coefficients(means2d: torch.Tensor, conics: torch.Tensor, opacities: to
     g, t = binning.pair_gauss, binning.pair_tile
     origin = torch.stack([(t % binning.tiles_x) * binning.tile, (t // binning.tiles_x) * binning.tile], -1)
     origin = origin.to(means2d.dtype)
-    mxy = means2d[g] - origin
+    # index_select rather than x[g]: a Gaussian appears in several tiles, and advanced indexing's CPU backward adds
+    # repeated rows with atomics in thread order, which would make renders differ run to run in the last bits
+    mxy = means2d.index_select(0, g) - origin
     mx, my = mxy[:, 0], mxy[:, 1]
-    a, b, c = conics[g].unbind(-1)
-    log_o = torch.log(opacities[g].clamp_min(1e-12))
+    a, b, c = conics.index_select(0, g).unbind(-1)
+    log_o = torch.log(opacities.index_select(0, g).clamp_min(1e-12))
     return torch.stack([-0.5 * a, -0.5 * c, -b, a * mx + b * my, c * my + b * mx,
                         log_o - 0.5 * (a * mx * mx + c * my * my) - b * mx * my], -1)
 

@@ -32,7 +32,7 @@ def rasterize_torch(gaussians: Gaussians, camera: Camera, values: torch.Tensor, 
                 opacity_aware=opacity_aware)
     binning = bin_tiles(p.means2d, p.radii, p.depths, W, H, chunk=chunk, tile_size=tile_size)
     coef = pair_coefficients(p.means2d, p.conics, p.opacities, binning)
-    vals = torch.cat([values, p.depths[:, None]], 1)[binning.pair_gauss]
+    vals = torch.cat([values, p.depths[:, None]], 1).index_select(0, binning.pair_gauss)  # see pair_coefficients
     bg = torch.cat([background, background.new_zeros(1)])
     acc, T = composite(coef, vals, binning, bg, custom_backward=custom_backward)
     image = untile(acc, binning, W, H)
