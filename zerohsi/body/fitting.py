@@ -57,6 +57,13 @@ def kabsch(src: torch.Tensor, dst: torch.Tensor, weights: Optional[torch.Tensor]
     return R, cd - (R @ cs[..., None])[..., 0]
 
 
+def free_bones(model: BodyModel, names: Sequence[str]) -> list[int]:
+    """Sorted body_pose bone indices of the core joints ``names`` the model has (joint j is bone j - 1; the root,
+    joint 0, is global_orient and has no bone)."""
+    idx = model.core_joint_index()
+    return sorted({idx[n] - 1 for n in names if n in idx and idx[n] > 0})
+
+
 def initial_params(model: BodyModel, target: torch.Tensor, names: Sequence[str],
                    valid: Optional[torch.Tensor] = None) -> BodyParams:
     """Neutral pose rigidly aligned to the target torso (Kabsch per frame); root placed at the target pelvis."""
@@ -120,10 +127,7 @@ def fit_to_joints(model: BodyModel, target: torch.Tensor, names: Sequence[str] =
     if len(params0) != T:
         raise ValueError(f"init has {len(params0)} frames, target {T}")
     J = model.num_body_joints
-    if free_joints == "all":
-        free = list(range(J))
-    else:
-        free = sorted({idx[n] - 1 for n in (free_joints or DEFAULT_FREE_JOINTS) if n in idx and idx[n] > 0})
+    free = list(range(J)) if free_joints == "all" else free_bones(model, free_joints or DEFAULT_FREE_JOINTS)
     free_t = torch.as_tensor(free, dtype=torch.long, device=dev)
     pose0 = params0.body_pose.reshape(T, J, 3)
     transl = params0.transl.clone().requires_grad_(True)

@@ -10,7 +10,7 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from zerohsi.errors import ConfigError
+from zerohsi.errors import ConfigError, first_line
 
 
 def _closest(key: str, valid: list[str]) -> str:
@@ -55,7 +55,7 @@ def merge_into(schema_cls_or_node: Any, *layers: Any, where: str = "") -> DictCo
             base = OmegaConf.merge(base, layer)
         except OmegaConfBaseException as exc:
             key = getattr(exc, "full_key", None) or where or "?"
-            raise ConfigError(f"Invalid value for config key '{key}': {_first_line(exc)}.") from None
+            raise ConfigError(f"Invalid value for config key '{key}': {first_line(exc)}.") from None
     return base
 
 
@@ -64,11 +64,7 @@ def to_object(node: DictConfig, where: str = "config") -> Any:
         return OmegaConf.to_object(node)
     except OmegaConfBaseException as exc:
         key = getattr(exc, "full_key", None) or where
-        raise ConfigError(f"Config key '{key}' is invalid or missing: {_first_line(exc)}.") from None
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"Config key '{key}' is invalid or missing: {first_line(exc)}.") from None
 
 
 def validate_component_options(entry: Any, options: Any) -> Any:

@@ -33,10 +33,10 @@ import numpy as np
 import torch
 
 from zerohsi.body.params import CORE_JOINTS, BodyModel, BodyParams
-from zerohsi.errors import UserError
+from zerohsi.errors import UserError, first_line
 from zerohsi.poseinit.base import PoseInit
 from zerohsi.poseinit.config import KeypointsConfig
-from zerohsi.poseinit.retarget import frame_ranges
+from zerohsi.poseinit.retarget import frame_ranges, interpolate_missing
 from zerohsi.segment.masks import Masks
 from zerohsi.video.video import Video
 
@@ -170,11 +170,6 @@ def resolve_layout(requested: str, declared: Optional[str], num_keypoints: int, 
 # -- the built-in detector: a file ---------------------------------------------------------------------------------
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
-
-
 def _read_npz(path: Path) -> tuple[np.ndarray, Optional[str]]:
     try:
         # allow_pickle=False: a keypoint file holds plain arrays; object arrays would run code when loaded
@@ -190,7 +185,7 @@ def _read_npz(path: Path) -> tuple[np.ndarray, Optional[str]]:
     except UserError:
         raise
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
-        raise UserError(f"Cannot read keypoints from {path} ({_one_line(exc)}); save plain numeric arrays with "
+        raise UserError(f"Cannot read keypoints from {path} ({first_line(exc)}); save plain numeric arrays with "
                         "numpy.savez.") from None
 
 
@@ -220,7 +215,7 @@ def _read_json(path: Path) -> tuple[np.ndarray, Optional[str]]:
     except UserError:
         raise
     except (OSError, ValueError, TypeError) as exc:
-        raise UserError(f"Cannot read keypoints from {path} ({_one_line(exc)}); write a JSON list with one list of "
+        raise UserError(f"Cannot read keypoints from {path} ({first_line(exc)}); write a JSON list with one list of "
                         "[u, v, conf] keypoints per frame.") from None
 
 
@@ -294,20 +289,6 @@ def gap_note(valid: np.ndarray) -> list[str]:
         return []
     return [f"no keypoints above min_conf on frames {frame_ranges(missing)} ({len(missing)}/{len(valid)} "
             "frames); their poses follow the neighbouring frames"]
-
-
-def interpolate_missing(values: np.ndarray, seen: np.ndarray) -> np.ndarray:
-    """(T,K,D) values known where ``seen`` (T,K) -> every unseen entry linearly interpolated over time from the
-    frames that saw that keypoint (held at the ends); keypoints never seen stay NaN."""
-    out = np.full(values.shape, np.nan)
-    T = len(values)
-    for k in range(values.shape[1]):
-        good = np.flatnonzero(seen[:, k])
-        if len(good) == 0:
-            continue
-        for d in range(values.shape[2]):
-            out[:, k, d] = np.interp(np.arange(T), good, values[good, k, d])
-    return out
 
 
 @dataclass
@@ -414,7 +395,7 @@ class KeypointFit2D:
 
     def __init__(self, model: BodyModel, track: KeypointTrack, views: Views, body0: BodyParams,
                  cfg: KeypointsConfig, video_size: tuple[int, int]) -> None:
-        from zerohsi.body.fitting import DEFAULT_FREE_JOINTS
+        from zerohsi.body.fitting import DEFAULT_FREE_JOINTS, free_bones
         from zerohsi.refine.joint_limits import JointLimits
         from zerohsi.refine.skeleton import FastBody
 
@@ -435,8 +416,7 @@ class KeypointFit2D:
         T, J = len(track), model.num_body_joints
         self.body0 = body0.detach().to(device=dev, dtype=dt)
         self.pose0 = self.body0.body_pose.reshape(1, J, 3).expand(T, -1, -1)
-        self.free = torch.as_tensor(sorted({idx[n] - 1 for n in DEFAULT_FREE_JOINTS if n in idx and idx[n] > 0}),
-                                    device=dev, dtype=torch.long)
+        self.free = torch.as_tensor(free_bones(model, DEFAULT_FREE_JOINTS), device=dev, dtype=torch.long)
         self.valid = torch.as_tensor(track.valid_frames(cfg.min_conf), device=dev)
         self.transl = self._initial_translation().requires_grad_(True)
         self.orient = self.body0.global_orient.expand(T, -1).clone().requires_grad_(True)

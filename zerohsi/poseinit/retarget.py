@@ -81,9 +81,7 @@ def camera_to_world(joints_c: torch.Tensor, K_tool: torch.Tensor, cameras: Seque
     out = torch.empty_like(joints_c)
     for i, t in enumerate(frame_ids):
         cam = cameras[int(t)]
-        K = cam.K.to(torch.float64).clone()
-        K[0] *= W / cam.width  # our intrinsics in video pixels
-        K[1] *= H / cam.height
+        K = cam.resized(W, H).K.to(torch.float64)  # our intrinsics in video pixels
         Kt = torch.as_tensor(K_tool[i], dtype=torch.float64)
         pelvis = joints_c[i, 0]
         uv = (Kt @ pelvis)[:2] / pelvis[2]
@@ -117,6 +115,20 @@ def align_world(joints_g: torch.Tensor, joints_g0: torch.Tensor, rot_g0: torch.T
     return joints_g @ R.T + t
 
 
+def interpolate_missing(values: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """(T,K,D) values known where ``seen`` (T,K) -> every unseen entry linearly interpolated over time from the
+    frames that saw that keypoint (held at the ends); keypoints never seen stay NaN."""
+    out = np.full(values.shape, np.nan)
+    T = len(values)
+    for k in range(values.shape[1]):
+        good = np.flatnonzero(seen[:, k])
+        if len(good) == 0:
+            continue
+        for d in range(values.shape[2]):
+            out[:, k, d] = np.interp(np.arange(T), good, values[good, k, d])
+    return out
+
+
 def fill_gaps(values: torch.Tensor, valid: np.ndarray) -> tuple[torch.Tensor, list[str]]:
     """(T,...) values valid on some frames -> every frame filled: linear between valid frames, held at the ends.
 
@@ -130,13 +142,11 @@ def fill_gaps(values: torch.Tensor, valid: np.ndarray) -> tuple[torch.Tensor, li
                         "previous_frame pose initializer.")
     if len(good) == T:
         return values, []
-    flat = values.reshape(T, -1).clone()
-    src = flat[torch.as_tensor(good)].numpy()
-    for k in range(flat.shape[1]):
-        flat[:, k] = torch.as_tensor(np.interp(np.arange(T), good, src[:, k]), dtype=flat.dtype)
+    flat = interpolate_missing(values.reshape(T, 1, -1).numpy(), valid[:, None])
     missing = np.flatnonzero(~valid)
-    return flat.reshape(values.shape), [f"no person found on frames {frame_ranges(missing)}; filled by interpolation "
-                                        f"between neighbouring frames ({len(missing)}/{T} frames)"]
+    note = (f"no person found on frames {frame_ranges(missing)}; filled by interpolation between neighbouring "
+            f"frames ({len(missing)}/{T} frames)")
+    return torch.as_tensor(flat, dtype=values.dtype).reshape(values.shape), [note]
 
 
 def frame_ranges(idx: np.ndarray) -> str:

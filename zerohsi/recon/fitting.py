@@ -89,7 +89,7 @@ def crop_around(points_uv: list[torch.Tensor], masks: list[torch.Tensor], width:
 
 def free_pose_mask(model, free_joints, like: torch.Tensor) -> Optional[torch.Tensor]:
     """(J*3,) 0/1 mask over body_pose of the bones named by ``free_joints`` (None: every bone is free)."""
-    from zerohsi.body.fitting import DEFAULT_FREE_JOINTS
+    from zerohsi.body.fitting import DEFAULT_FREE_JOINTS, free_bones
 
     names = [n for entry in free_joints for n in (DEFAULT_FREE_JOINTS if entry == "core" else (entry,))]
     if not names:
@@ -100,8 +100,7 @@ def free_pose_mask(model, free_joints, like: torch.Tensor) -> Optional[torch.Ten
         raise UserError(f"fit.free_joints names {', '.join(unknown)}, which the '{getattr(model, 'name', '?')}' "
                         f"body does not have; use CORE_JOINTS names or \"core\".")
     mask = torch.zeros(like.numel() // 3, 3, dtype=like.dtype, device=like.device)
-    bones = [idx[n] - 1 for n in names if idx[n] > 0]  # joint 0 is the root: global_orient, always free
-    mask[bones] = 1.0
+    mask[free_bones(model, names)] = 1.0  # the root's rotation is global_orient, always free
     return mask.reshape(-1)
 
 

@@ -16,6 +16,7 @@ import torch
 
 from zerohsi.cameras import Camera
 from zerohsi.gaussians import Gaussians
+from zerohsi.metrics.fidelity import mask_iou  # noqa: F401 - the tests and benchmarks score with it
 from zerohsi.segment.masks import Masks
 from zerohsi.video.video import Video
 
@@ -126,10 +127,3 @@ def _box_blur(img: torch.Tensor) -> torch.Tensor:
     x = torch.nn.functional.conv2d(torch.nn.functional.pad(x, (1, 1, 1, 1), mode="replicate"),
                                    (k[:, None] * k[None])[None, None])
     return x[:, 0].permute(1, 2, 0)
-
-
-def mask_iou(pred: np.ndarray, gt: np.ndarray) -> float:
-    """Mean over frames of IoU between bool (T,H,W) masks (frames empty in both count as 1)."""
-    inter = (pred & gt).reshape(len(gt), -1).sum(1)
-    union = (pred | gt).reshape(len(gt), -1).sum(1)
-    return float(np.mean(np.where(union > 0, inter / np.maximum(union, 1), 1.0)))

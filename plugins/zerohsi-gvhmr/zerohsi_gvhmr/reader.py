@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 import torch
 
-from zerohsi.errors import UserError
+from zerohsi.errors import UserError, first_line
 from zerohsi.poseinit.adapter import SmplFamilyAdapter, ToolResult
 from zerohsi.poseinit.retarget import SmplTrack, default_intrinsics
 from zerohsi.segment.masks import Masks
@@ -44,9 +44,8 @@ class GvhmrInitializer(SmplFamilyAdapter):
         try:
             data = torch.load(path, map_location="cpu", weights_only=True)
         except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-            raise UserError(f"{path} could not be read as GVHMR results ({first}); it is corrupt or holds more than "
-                            "tensors, so re-run GVHMR.") from None
+            raise UserError(f"{path} could not be read as GVHMR results ({first_line(exc, 160)}); it is corrupt or "
+                            "holds more than tensors, so re-run GVHMR.") from None
         try:
             glob = {k: _array(data["smpl_params_global"][k]) for k in _PARAMS}
             incam = {k: _array(data["smpl_params_incam"][k]) for k in _PARAMS}

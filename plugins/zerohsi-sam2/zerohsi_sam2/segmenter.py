@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import numpy as np
 import torch
 
-from zerohsi.errors import UserError
+from zerohsi.errors import UserError, first_line
 from zerohsi.segment.masks import Masks, resize_mask
 from zerohsi.segment.prompts import entity_prompts
 from zerohsi.video.video import Video
@@ -78,9 +78,8 @@ def compose_model_config(config: str, overrides: Sequence[str]):
         else:
             cfg = compose(config_name=config, overrides=list(overrides))
     except (HydraException, OmegaConfBaseException) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"SAM2 config {config!r} could not be loaded ({first}); use a config shipped with sam2 "
-                        "(e.g. configs/sam2.1/sam2.1_hiera_l.yaml) or a path to a SAM2 YAML file.") from None
+        raise UserError(f"SAM2 config {config!r} could not be loaded ({first_line(exc)}); use a config shipped "
+                        "with sam2 (e.g. configs/sam2.1/sam2.1_hiera_l.yaml) or a path to a SAM2 YAML file.") from None
     # a config names the classes hydra instantiates: only SAM2's own (and torch's) may be built
     bad = [t for t in _targets(cfg) if not t.startswith(("sam2.", "torch.nn."))]
     if bad:
@@ -123,9 +122,8 @@ def build_video_predictor(cfg: Sam2Config, device: torch.device):
             state = torch.load(ckpt, map_location="cpu", weights_only=True)
             model.load_state_dict(state["model"] if "model" in state else state)
         except (RuntimeError, KeyError, TypeError, OSError, EOFError) as exc:
-            first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-            raise UserError(f"SAM2 checkpoint {ckpt} does not fit config {cfg.config!r} ({first}); use the "
-                            "checkpoint that matches the config.") from None
+            raise UserError(f"SAM2 checkpoint {ckpt} does not fit config {cfg.config!r} ({first_line(exc, 160)}); "
+                            "use the checkpoint that matches the config.") from None
     return model.to(device).eval()
 
 
