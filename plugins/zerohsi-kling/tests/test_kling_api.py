@@ -42,13 +42,13 @@ def video_bytes(tmp_path_factory):
 def mock(video_bytes, monkeypatch):
     monkeypatch.setenv("KLING_ACCESS_KEY", ACCESS)
     monkeypatch.setenv("KLING_SECRET_KEY", SECRET)
-    with MockKling(ACCESS, SECRET, video_bytes, polls_before_success=2, hang_s=0.5) as server:
+    with MockKling(ACCESS, SECRET, video_bytes, polls_before_success=2, hang_s=1.5) as server:
         yield server
 
 
 def _generator(mock, **options):
     opts = {"base_url": mock.url, "poll_interval_s": 0.001, "backoff_base_s": 0.001, "backoff_max_s": 0.01,
-            "rate_limit_wait_s": 0.001, "request_timeout_s": 0.2, "download_timeout_s": 1.0, "max_retries": 4,
+            "rate_limit_wait_s": 0.001, "request_timeout_s": 0.6, "download_timeout_s": 1.0, "max_retries": 4,
             **options}
     return get_host().build("video_generator", "kling", opts)
 
@@ -89,7 +89,7 @@ def test_faults_never_pay_twice(mock, tmp_path, endpoint, fault):
     clock = itertools.count(time.time() - 1000)  # every token is signed one second after the previous one
     gen = get_host().build("video_generator", "kling", {
         "base_url": mock.url, "poll_interval_s": 0.001, "backoff_base_s": 0.001, "backoff_max_s": 0.01,
-        "rate_limit_wait_s": 0.001, "request_timeout_s": 0.2, "max_retries": 4})
+        "rate_limit_wait_s": 0.001, "request_timeout_s": 0.6, "max_retries": 4})
     gen._token_clock = lambda: float(next(clock))
     video = gen.generate(_request(tmp_path))
     assert len(mock.submissions) == 1, f"{fault} caused {len(mock.submissions)} paid submissions"
