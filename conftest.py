@@ -50,3 +50,50 @@ def avatar_camera():
     from zerohsi.cameras import Camera
 
     return Camera.look_at((0.0, -3.0, 1.0), (0.0, 0.0, 0.9), width=64, height=64, fov_deg=45.0)
+
+
+class _Payload:
+    """Unpickling this object runs a shell command that creates a marker file (a stand-in for an attacker's code)."""
+
+    def __init__(self, marker) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        import os
+
+        return os.system, (f"touch '{self.marker}'",)
+
+
+@pytest.fixture
+def payload(tmp_path):
+    """A poisoned-file factory: ``payload.pickle(path)`` writes a pickle, ``payload.npz(path, **arrays)`` an npz with
+    one object array, ``payload.torch(path)`` a torch checkpoint, each running code when loaded unsafely;
+    ``payload.ran`` says whether any ran."""
+    import pickle
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    marker = tmp_path / "PAYLOAD_RAN"
+
+    def write_pickle(path, wrap=lambda p: {"v_template": p}):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pickle.dumps(wrap(_Payload(marker)), protocol=2))
+        return path
+
+    def write_npz(path, **arrays):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        obj = np.empty(1, dtype=object)
+        obj[0] = _Payload(marker)
+        np.savez(path, evil=obj, **arrays)
+        return path
+
+    def write_torch(path, extra=None):
+        import torch
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save({"problem": _Payload(marker), **(extra or {})}, path)
+        return path
+
+    return SimpleNamespace(pickle=write_pickle, npz=write_npz, torch=write_torch, marker=marker,
+                           ran=lambda: marker.exists())

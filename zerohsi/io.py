@@ -63,3 +63,19 @@ def _json_default(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def load_tensors(path: str | os.PathLike, what: str, remedy: str) -> Any:
+    """``torch.load(path, weights_only=True)`` on the CPU: tensors, numbers and containers only, whatever
+    ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` says, so a poisoned file cannot run code. Any unreadable or refused file
+    is one UserError "``path`` is not a readable ``what`` ...; ``remedy``" (torch's own message is not quoted: it
+    advises loading the file unsafely)."""
+    import torch
+
+    from zerohsi.errors import UserError
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - torch raises many types for refused or corrupt files
+        raise UserError(f"'{path}' is not a readable {what} (it is corrupt, or holds objects other than tensors, "
+                        f"which zerohsi never unpickles; {type(exc).__name__}); {remedy}.") from None

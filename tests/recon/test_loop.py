@@ -75,3 +75,32 @@ def test_resume_after_interruption_gives_identical_result(tmp_path):
     state = FrameLoop(seed=3, checkpoint_dir=tmp_path / "run").run(resumed)
     assert torch.equal(torch.stack(resumed.xs), torch.stack(reference.xs))
     assert len(state.losses) == len(targets)
+
+
+def test_checkpoint_of_other_inputs_is_redone(tmp_path):
+    """A checkpoint keyed by other inputs (the clip changed between a kill and --resume) is not mixed in."""
+    targets = [0.0, 1.0, -1.0]
+
+    def stop_after_1(problem, state):
+        if state.frame == 1:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        FrameLoop(seed=3, checkpoint_dir=tmp_path, callbacks=[FrameHook(stop_after_1)]).run(
+            NoisyScalarFit([5.0, 5.0, 5.0]), key="old-clip")
+    fresh = NoisyScalarFit(targets)
+    FrameLoop(seed=3, checkpoint_dir=tmp_path / "ref").run(fresh, key="new-clip")
+    resumed = NoisyScalarFit(targets)
+    FrameLoop(seed=3, checkpoint_dir=tmp_path).run(resumed, key="new-clip")
+    assert torch.equal(torch.stack(resumed.xs), torch.stack(fresh.xs))
+    assert (tmp_path / "toy.stale").exists()
+
+
+def test_poisoned_checkpoint_does_not_run_code(tmp_path, payload, monkeypatch):
+    from zerohsi.errors import UserError
+
+    monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")  # must not turn the explicit weights_only off
+    payload.torch(tmp_path / "toy.ckpt", {"next_frame": 1})
+    with pytest.raises(UserError, match="never unpickles") as err:
+        FrameLoop(seed=3, checkpoint_dir=tmp_path).run(NoisyScalarFit([0.0, 1.0]))
+    assert not payload.ran() and "weights_only" not in str(err.value)

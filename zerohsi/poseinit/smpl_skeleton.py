@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 import torch
 
-from zerohsi.errors import UserError
+from zerohsi.errors import UserError, first_line
 from zerohsi.geometry import axis_angle_to_matrix
 
 _FILE_NAMES = {"smpl": "SMPL", "smplx": "SMPLX"}
@@ -35,20 +35,38 @@ def resolve_model_file(model_path: str | os.PathLike, model_type: str, gender: s
                     f"{stem}.npz (or a folder holding {model_type}/{stem}.npz), downloaded from the model's site.")
 
 
-def _load_arrays(path: Path) -> dict:
+def load_model_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of an SMPL-family model file, read without unpickling anything that could run code: an ``.npz``
+    with ``allow_pickle=False``, a ``.pkl`` through the restricted unpickler (numpy arrays, containers, scipy sparse
+    matrices, the latter made dense). Entries that are not numeric arrays (e.g. chumpy objects) are refused."""
     if path.suffix == ".npz":
         import zipfile
 
         from zerohsi.io import load_npz
 
         try:
-            return load_npz(path)
-        except (OSError, ValueError, zipfile.BadZipFile) as exc:
-            raise UserError(f"{path} is not a readable model npz ({exc}); download the model file again.") from None
-    from zerohsi.poseinit.safe_pickle import load_pickle
+            data = load_npz(path)
+        except ValueError:
+            raise UserError(f"{path} holds pickled objects, which zerohsi does not load; use the official model "
+                            "npz, which holds numeric arrays only.") from None
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise UserError(f"{path} is not a readable model npz ({first_line(exc)}); download the model file "
+                            "again.") from None
+    else:
+        from zerohsi.poseinit.safe_pickle import load_pickle
 
-    # official SMPL pickles were written by Python 2 and may hold chumpy objects, which are refused here
-    return load_pickle(path, allow_sparse=True, encoding="latin1")
+        # official SMPL pickles were written by Python 2 and may hold chumpy objects, which are refused here
+        data = load_pickle(path, allow_sparse=True, encoding="latin1")
+    if not isinstance(data, dict):
+        raise UserError(f"{path} does not hold a model dictionary; download the model file again.")
+    out = {}
+    for key, value in data.items():
+        arr = np.asarray(value.toarray() if hasattr(value, "toarray") else value)
+        if arr.dtype.hasobject:
+            raise UserError(f"{path} holds a non-numeric entry '{key}' (chumpy or other objects); convert the model "
+                            "file to plain numpy arrays and try again.")
+        out[str(key)] = arr
+    return out
 
 
 class SmplSkeleton:
@@ -92,7 +110,7 @@ class SmplSkeleton:
     def from_model_file(cls, model_path: str | os.PathLike, model_type: str, gender: str = "neutral"
                         ) -> SmplSkeleton:
         path = resolve_model_file(model_path, model_type, gender)
-        return cls.from_arrays(model_type, _load_arrays(path))
+        return cls.from_arrays(model_type, load_model_arrays(path))
 
     @property
     def num_joints(self) -> int:

@@ -10,12 +10,15 @@ the same result as an uninterrupted one.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import torch
+
+log = logging.getLogger("zerohsi")
 
 
 class FrameProblem(Protocol):
@@ -77,18 +80,28 @@ class FrameLoop:
     def _checkpoint_path(self, problem: FrameProblem) -> Path | None:
         return None if self.checkpoint_dir is None else self.checkpoint_dir / f"{problem.name}.ckpt"
 
-    def resume_point(self, problem: FrameProblem, state: LoopState) -> int:
-        """Load the problem's checkpoint if one exists; return the first frame still to do."""
+    def resume_point(self, problem: FrameProblem, state: LoopState, key: str = "") -> int:
+        """Load the problem's checkpoint if one exists and was made from the same inputs (``key``); return the first
+        frame still to do. A checkpoint of other inputs (the clip or the config changed since) is set aside and the
+        stage starts over, so old and new work are never mixed."""
         path = self._checkpoint_path(problem)
         if path is None or not path.exists():
             return 0
-        ckpt = self.fabric.load(path)
+        from zerohsi.io import load_tensors
+
+        # a checkpoint holds tensors, numbers and containers only: load it as such (never unpickle objects)
+        ckpt = load_tensors(path, "checkpoint", f"delete {path} to redo this stage, or start a new run")
+        if not isinstance(ckpt, dict) or ckpt.get("key", "") != key:
+            log.warning("%s: checkpoint %s was made from other inputs; redoing the stage from frame 0",
+                        problem.name, path)
+            path.replace(path.with_suffix(".stale"))
+            return 0
         problem.load_state_dict(ckpt["problem"])
         state.losses = ckpt["losses"]
         state.global_step = ckpt["global_step"]
         return int(ckpt["next_frame"])
 
-    def _save(self, problem: FrameProblem, state: LoopState, next_frame: int) -> None:
+    def _save(self, problem: FrameProblem, state: LoopState, next_frame: int, key: str) -> None:
         path = self._checkpoint_path(problem)
         if path is None:
             return
@@ -96,11 +109,12 @@ class FrameLoop:
 
         with atomic_path(path, suffix=".ckpt") as tmp:
             self.fabric.save(tmp, {"problem": problem.state_dict(), "losses": state.losses,
-                                   "global_step": state.global_step, "next_frame": next_frame})
+                                   "global_step": state.global_step, "next_frame": next_frame, "key": key})
 
-    def run(self, problem: FrameProblem) -> LoopState:
+    def run(self, problem: FrameProblem, key: str = "") -> LoopState:
+        """Every frame of ``problem``; ``key`` identifies its inputs (see :meth:`resume_point`)."""
         state = LoopState(stage=problem.name)
-        start = self.resume_point(problem, state)
+        start = self.resume_point(problem, state, key)
         T = problem.num_frames()
         self.fabric.call("on_sequence_start", loop=self, problem=problem, state=state, start_frame=start)
         for t in range(start, T):
@@ -130,7 +144,7 @@ class FrameLoop:
                 self.fabric.call("on_step_end", loop=self, problem=problem, state=state, loss=value, terms=terms)
             problem.end_frame(t)
             state.losses.append(frame_losses)
-            self._save(problem, state, t + 1)
+            self._save(problem, state, t + 1, key)
             self.fabric.call("on_frame_end", loop=self, problem=problem, state=state)
         self.fabric.call("on_sequence_end", loop=self, problem=problem, state=state)
         return state

@@ -85,22 +85,22 @@ class ClipRunner:
         seg = self.host.build("segmenter", self.cfg.segmenter.name, self.cfg.segmenter.options)
         return seg.segment(video, first_masks, setup)
 
-    def track(self, setup: Setup, frames: torch.Tensor, masks: Masks, clip: int):
+    def track(self, setup: Setup, frames: torch.Tensor, masks: Masks, clip: int, key: str = ""):
         from zerohsi.recon.tracking import CameraTracking
 
         static = 1.0 - torch.from_numpy(_dilate(masks.union_upto(), 2)).float().to(self.device)
         problem = CameraTracking(setup.scene.gaussians, frames, static, setup.camera0, self.cfg.tracking,
                                  self.render_fn, self.background)
-        state = self._loop(self.run_dir / "checkpoints" / f"clip{clip}").run(problem)
+        state = self._loop(self.run_dir / "checkpoints" / f"clip{clip}").run(problem, key)
         return problem.cameras(), state.losses
 
-    def fit(self, setup: Setup, frames: torch.Tensor, masks: Masks, cameras, init, clip: int):
+    def fit(self, setup: Setup, frames: torch.Tensor, masks: Masks, cameras, init, clip: int, key: str = ""):
         from zerohsi.recon.fitting import HSIFitting
 
         human = torch.from_numpy(masks.human).float().to(self.device)
         obj = torch.from_numpy(masks.object).float().to(self.device) if masks.object is not None else None
         problem = HSIFitting(setup, frames, human, obj, cameras, init, self.cfg.fit, self.render_fn, self.background)
-        state = self._loop(self.run_dir / "checkpoints" / f"clip{clip}").run(problem)
+        state = self._loop(self.run_dir / "checkpoints" / f"clip{clip}").run(problem, key)
         return problem, state.losses
 
     # -- the clip ----------------------------------------------------------------------------------------------
@@ -140,15 +140,19 @@ class ClipRunner:
                 self.store.mark(f"segment{sfx}", seg_key)
 
         frames = video.tensor(self.device)
+        # each checkpointed stage is keyed by its inputs: a resume after the clip or the config changed redoes it
+        c = cfg
+        track_key = content_key(seg_key, c.tracking, c.render, c.instance, c.seed, clip)
+        fit_key = content_key(track_key, c.fit, c.avatar, _component_key(c.pose_initializer))
         with self.store.timed("track_camera"):
-            cameras, track_losses = self.track(setup, frames, masks, clip)
+            cameras, track_losses = self.track(setup, frames, masks, clip, track_key)
         with self.store.timed("init_poses"):
             initializer = self.host.build("pose_initializer", cfg.pose_initializer.name, cfg.pose_initializer.options)
             init = initializer.initialize(video, masks, cameras, setup)
             for note in init.notes:
                 log.info("pose initializer: %s", note)
         with self.store.timed("fit_hsi"):
-            problem, fit_losses = self.fit(setup, frames, masks, cameras, init, clip)
+            problem, fit_losses = self.fit(setup, frames, masks, cameras, init, clip, fit_key)
         motion = Motion(problem.body(), setup.avatar.body_model.name, video.fps, problem.object_pose_tensor(),
                         provenance={"video": video.provenance, "prompt": prompt, "seed": cfg.seed,
                                     "instance": cfg.instance.name}).with_cameras(cameras)

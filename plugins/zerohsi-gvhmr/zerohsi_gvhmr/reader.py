@@ -8,14 +8,14 @@ count as gaps.
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 import torch
 
-from zerohsi.errors import UserError, first_line
+from zerohsi.errors import UserError
+from zerohsi.io import load_tensors
 from zerohsi.poseinit.adapter import SmplFamilyAdapter, ToolResult
 from zerohsi.poseinit.retarget import SmplTrack, default_intrinsics
 from zerohsi.segment.masks import Masks
@@ -41,11 +41,7 @@ class GvhmrInitializer(SmplFamilyAdapter):
         self.use_world = cfg.trajectory == "world"
 
     def read(self, path: Path, video: Video, masks: Optional[Masks]) -> ToolResult:
-        try:
-            data = torch.load(path, map_location="cpu", weights_only=True)
-        except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
-            raise UserError(f"{path} could not be read as GVHMR results ({first_line(exc, 160)}); it is corrupt or "
-                            "holds more than tensors, so re-run GVHMR.") from None
+        data = load_tensors(path, "GVHMR result file", "re-run GVHMR")
         try:
             glob = {k: _array(data["smpl_params_global"][k]) for k in _PARAMS}
             incam = {k: _array(data["smpl_params_incam"][k]) for k in _PARAMS}

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 
 from zerohsi.errors import UserError
 from zerohsi.segment.masks import Masks
@@ -70,3 +71,23 @@ def test_sam2_tiny_random_model_on_cuda():
     seg = Sam2Segmenter(Sam2Config(config=TINY, random_weights=True, device="cuda", image_size=512))
     masks = seg.segment(video, first)
     assert masks.human.shape == (3, 48, 64) and masks.object.shape == (3, 48, 64)
+
+
+@pytest.mark.parametrize("target", ["sam2.build_sam.torch.load", "sam2.build_sam.os.system",
+                                    "torch.nn.modules.module.torch.hub.os.system",
+                                    "sam2.modeling.sam2_base.torch.load"])
+def test_sam2_config_dotted_paths_cannot_reach_other_callables(tmp_path, payload, target):
+    """Targets that start like SAM2's (or torch's) but resolve to loaders or os.system are refused before hydra
+    imports anything; the poisoned checkpoint they point at is never opened."""
+    evil = payload.torch(tmp_path / "evil.pt")
+    bad = tmp_path / "evil.yaml"
+    call = f"_target_: {target}\n    f: {evil}\n    weights_only: false\n    command: touch {payload.marker}\n"
+    from zerohsi_sam2.segmenter import build_video_predictor
+
+    for text in (f"model:\n  {call.replace(chr(10) + '  ', chr(10))}", f"model:\n  image_encoder:\n    {call}"):
+        bad.write_text(text)
+        with pytest.raises(UserError, match="not a SAM2 class"):
+            compose_model_config(str(bad), [])
+        with pytest.raises(UserError):
+            build_video_predictor(Sam2Config(config=str(bad), random_weights=True), torch.device("cpu"))
+    assert not payload.ran()

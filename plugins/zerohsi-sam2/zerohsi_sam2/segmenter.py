@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from zerohsi.errors import UserError, first_line
+from zerohsi.io import load_tensors
 from zerohsi.segment.masks import Masks, resize_mask
 from zerohsi.segment.prompts import entity_prompts
 from zerohsi.video.video import Video
@@ -37,6 +38,25 @@ def _device(name: str) -> torch.device:
         return torch.device(name)
     except RuntimeError:
         raise UserError(f"sam2 device {name!r} is not a torch device; use auto, cpu or cuda.") from None
+
+
+#: the classes a SAM2 model config may instantiate (those of the configs shipped with sam2 1.x), matched exactly
+SAM2_MODEL_CLASSES = frozenset({
+    "sam2.sam2_video_predictor.SAM2VideoPredictor",
+    "sam2.sam2_video_predictor.SAM2VideoPredictorVOS",
+    "sam2.modeling.sam2_base.SAM2Base",
+    "sam2.modeling.backbones.hieradet.Hiera",
+    "sam2.modeling.backbones.image_encoder.FpnNeck",
+    "sam2.modeling.backbones.image_encoder.ImageEncoder",
+    "sam2.modeling.memory_attention.MemoryAttention",
+    "sam2.modeling.memory_attention.MemoryAttentionLayer",
+    "sam2.modeling.memory_encoder.CXBlock",
+    "sam2.modeling.memory_encoder.Fuser",
+    "sam2.modeling.memory_encoder.MaskDownSampler",
+    "sam2.modeling.memory_encoder.MemoryEncoder",
+    "sam2.modeling.position_encoding.PositionEmbeddingSine",
+    "sam2.modeling.sam.transformer.RoPEAttention",
+})
 
 
 def _targets(node: Any) -> list[str]:
@@ -80,8 +100,13 @@ def compose_model_config(config: str, overrides: Sequence[str]):
     except (HydraException, OmegaConfBaseException) as exc:
         raise UserError(f"SAM2 config {config!r} could not be loaded ({first_line(exc)}); use a config shipped "
                         "with sam2 (e.g. configs/sam2.1/sam2.1_hiera_l.yaml) or a path to a SAM2 YAML file.") from None
-    # a config names the classes hydra instantiates: only SAM2's own (and torch's) may be built
-    bad = [t for t in _targets(cfg) if not t.startswith(("sam2.", "torch.nn."))]
+    # a config names the callables hydra imports and calls, and hydra resolves any dotted attribute path (so a
+    # prefix check would let `sam2.build_sam.torch.load` through): only SAM2's own model classes, named exactly
+    model = cfg.get("model") if hasattr(cfg, "get") else None
+    bad = [t for t in _targets(cfg) if t not in SAM2_MODEL_CLASSES]
+    if model is None:
+        raise UserError(f"SAM2 config {config!r} has no 'model' section; use a config shipped with sam2 (e.g. "
+                        "configs/sam2.1/sam2.1_hiera_l.yaml).")
     if bad:
         raise UserError(f"SAM2 config {config!r} asks to build {bad[0]!r}, which is not a SAM2 class; use an "
                         "unmodified SAM2 config.")
@@ -116,10 +141,16 @@ def build_video_predictor(cfg: Sam2Config, device: torch.device):
         overrides.append(f"++model.image_size={int(cfg.image_size)}")
     model_cfg = compose_model_config(cfg.config, overrides)
     OmegaConf.resolve(model_cfg)
-    model = instantiate(model_cfg.model, _recursive_=True)
+    from hydra.errors import HydraException
+
+    try:
+        model = instantiate(model_cfg.model, _recursive_=True)
+    except (HydraException, TypeError, ValueError) as exc:
+        raise UserError(f"SAM2 config {cfg.config!r} could not be built ({first_line(exc, 160)}); use an unmodified "
+                        "SAM2 config.") from None
     if ckpt is not None:
+        state = load_tensors(ckpt, "SAM2 checkpoint", "download the checkpoint again from the SAM2 release page")
         try:
-            state = torch.load(ckpt, map_location="cpu", weights_only=True)
             model.load_state_dict(state["model"] if "model" in state else state)
         except (RuntimeError, KeyError, TypeError, OSError, EOFError) as exc:
             raise UserError(f"SAM2 checkpoint {ckpt} does not fit config {cfg.config!r} ({first_line(exc, 160)}); "

@@ -10,15 +10,19 @@ related by C (x, y, z) -> (x, -z, y). ``BodyParams`` for this backend:
 - ``shape`` (B,num_betas) betas.
 Hands (flat), jaw, eyes and expression stay at zero.
 
-Model files are loaded by the smplx package, which unpickles ``.pkl`` files: only use files from the official sites.
+Model files are never unpickled by the smplx package (which would run any code a poisoned ``.pkl`` names): a ``.pkl``
+is read through zerohsi's restricted unpickler (numpy arrays, containers and scipy sparse matrices only) and handed to
+smplx as plain arrays; an ``.npz`` is checked to hold no pickled object arrays before smplx opens it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
 import torch
 
 from zerohsi.body.joint_maps import SMPL_JOINT_NAMES, SMPL_TO_CORE, SMPLX_JOINT_NAMES, SMPLX_TO_CORE, core_index
@@ -48,10 +52,38 @@ def resolve_model_file(cfg: SmplxConfig) -> tuple[Path, str]:
         for cand in (root / mt / fname, root / fname, root):
             if cand.is_file():
                 return cand, cand.suffix.lstrip(".")
-    where = raw or "<model_path>"
-    raise UserError(f"{_FILE[mt]} model file {fname} not found under '{where}': download it from {DOWNLOAD[mt]} "
-                    f"(free registration) and put it at {where}/{mt}/{fname}, then set the body's model_path "
-                    "(avatar.body.options.model_path or $ZEROHSI_SMPLX_MODELS) to that folder.")
+    where = f"not found under '{raw}'" if raw else "needed, and no model folder is set"
+    put = f"{raw}/{mt}/{fname}" if raw else f"FOLDER/{mt}/{fname}"
+    raise UserError(f"{_FILE[mt]} model file {fname} {where}: download it from {DOWNLOAD[mt]} (free registration), "
+                    f"put it at {put} and set the body's model_path (avatar.body.options.model_path or "
+                    "$ZEROHSI_SMPLX_MODELS) to that folder.")
+
+
+def create_model(path: Path, model_type: str, **kwargs):
+    """``smplx.SMPL`` / ``SMPLH`` / ``SMPLX`` from the file's arrays as read by
+    :func:`zerohsi.poseinit.smpl_skeleton.load_model_arrays`, so smplx never unpickles the file itself. SMPL and
+    SMPL+H take the arrays directly; SMPL-X only opens files, so it gets a plain-array npz: the file itself (already
+    checked to hold no object arrays) or a copy of a ``.pkl``'s arrays in the zerohsi cache, keyed by content hash."""
+    import smplx
+    from smplx.utils import Struct
+
+    from zerohsi.poseinit.smpl_skeleton import load_model_arrays
+
+    arrays = load_model_arrays(path)
+    if model_type != "smplx":
+        cls = smplx.SMPL if model_type == "smpl" else smplx.SMPLH
+        return cls(str(path), data_struct=Struct(**arrays), **kwargs)
+    npz = path
+    if path.suffix != ".npz":
+        from zerohsi.video.cache import default_cache_dir
+
+        npz = default_cache_dir() / "smplx" / f"{hashlib.sha256(path.read_bytes()).hexdigest()[:16]}.npz"
+        if not npz.is_file():
+            npz.parent.mkdir(parents=True, exist_ok=True)
+            tmp = npz.with_name(f".{npz.stem}.{os.getpid()}.npz")
+            np.savez(tmp, **arrays)
+            os.replace(tmp, npz)
+    return smplx.SMPLX(str(npz), ext="npz", **kwargs)
 
 
 class SmplxBody(torch.nn.Module):
@@ -61,18 +93,16 @@ class SmplxBody(torch.nn.Module):
 
     def __init__(self, cfg: Optional[SmplxConfig] = None) -> None:
         super().__init__()
-        import smplx
-
         cfg = cfg or SmplxConfig()
         self.cfg = cfg
-        path, ext = resolve_model_file(cfg)
+        path, _ = resolve_model_file(cfg)
         mt = cfg.model_type.lower()
-        kwargs = dict(gender=cfg.gender, num_betas=cfg.num_betas, batch_size=1, ext=ext)
+        kwargs = dict(gender=cfg.gender, num_betas=cfg.num_betas, batch_size=1)
         if mt in ("smplx", "smplh"):
             kwargs.update(use_pca=False, flat_hand_mean=True)
         try:
-            self.model = smplx.create(str(path), model_type=mt, **kwargs)
-        except (AssertionError, KeyError, ValueError, OSError, EOFError) as exc:
+            self.model = create_model(path, mt, **kwargs)
+        except (AssertionError, KeyError, ValueError, OSError, EOFError, AttributeError, TypeError) as exc:
             raise UserError(f"'{path}' is not a usable {_FILE[mt]} model file ({type(exc).__name__}: {exc}); "
                             f"download it again from {DOWNLOAD[mt]}.") from None
         self.model_type = mt

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from zerohsi.errors import UserError
+from zerohsi.io import load_tensors
 from zerohsi_smplx.vposer_config import VPoserRefinerConfig
 
 NUM_JOINTS = 21
@@ -136,11 +137,8 @@ def load_vposer(path: str | os.PathLike, version: str = "auto") -> nn.Module:
         raise UserError(f"The vposer refiner needs VPoser weights: download them from {DOWNLOAD} and set the "
                         "refiner's `weights` option to their folder or file.")
     file = _find_weights_file(Path(path).expanduser())
-    try:
-        data = torch.load(file, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user-facing problem
-        raise UserError(f"'{file}' is not a readable VPoser weights file ({type(exc).__name__}); re-download it from "
-                        f"{DOWNLOAD} or save its state_dict with torch.save.") from None
+    data = load_tensors(file, "VPoser weights file", f"re-download it from {DOWNLOAD} or save its state_dict with "
+                        "torch.save")
     state = data.get("state_dict", data) if isinstance(data, dict) else None
     if not isinstance(state, dict):
         raise UserError(f"'{file}' holds no VPoser state dict; re-download it from {DOWNLOAD}.")

@@ -19,6 +19,7 @@ import torch
 
 from zerohsi.bench.baselines.configs import BaselineConfig
 from zerohsi.errors import UserError
+from zerohsi.io import load_tensors
 
 SMPLX_MODEL_ENV = "ZEROHSI_SMPLX_MODEL"
 
@@ -47,11 +48,7 @@ def read_output(path: str | os.PathLike) -> dict[str, Any]:
         except ValueError:
             raise UserError(f"'{path}' holds pickled objects; save the parameters as a plain array or npz.") from None
     elif suffix in {".pt", ".pth"}:
-        try:
-            data = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # noqa: BLE001 - torch raises many types for refused or corrupt files
-            raise UserError(f"'{path}' cannot be read as plain tensors ({type(exc).__name__}); re-save it with "
-                            "tensors and containers only.") from None
+        data = load_tensors(path, "baseline output", "re-save it with tensors and containers only")
     elif suffix == ".json":
         import json
 
