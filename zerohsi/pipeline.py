@@ -9,6 +9,7 @@ so a paid video is never bought twice; tracking and fitting checkpoint every fra
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,6 +128,9 @@ def run(config: Any = "demo", overrides=(), *, run_dir: str | Path | None = None
 
     With ``resume=True`` and an existing ``run_dir``, the saved config is used and finished stages/frames are skipped.
     """
+    from zerohsi.preflight import check_run
+    from zerohsi.recon.stages import StageStore
+
     if resume:
         if run_dir is None or not (Path(run_dir) / "config.yaml").exists():
             raise UserError(f"Cannot resume '{run_dir}': it has no config.yaml; start a new run instead.")
@@ -134,9 +138,12 @@ def run(config: Any = "demo", overrides=(), *, run_dir: str | Path | None = None
     else:
         cfg = _as_config(config, overrides)
     run_dir = Path(run_dir) if run_dir is not None else default_run_dir(cfg)
-    if not resume and (run_dir / "stages.json").exists():
-        raise UserError(f"Run folder '{run_dir}' already holds a run; pass --resume to continue it or pick "
-                        "another --run-dir.")
+    check_run(cfg, run_dir)  # every problem at once, before anything is written
+    if not resume and StageStore.completed(run_dir):
+        raise UserError(f"Run folder '{run_dir}' already holds a finished run; pick another --run-dir (or "
+                        "output_dir/run_name).")
+    # an unfinished folder (a failed or killed run) may be reused: stages whose inputs did not change are kept
+    created = not run_dir.exists()
     run_dir.mkdir(parents=True, exist_ok=True)
     save_config(cfg, run_dir / "config.yaml")
     handler = logging.FileHandler(run_dir / "log.txt")
@@ -147,6 +154,14 @@ def run(config: Any = "demo", overrides=(), *, run_dir: str | Path | None = None
         from zerohsi.recon.runner import ClipRunner
 
         return ClipRunner(cfg, run_dir, progress=progress).run()
+    except Exception:
+        # nothing worth keeping (no stage finished): leave no half-written folder behind; otherwise the folder stays
+        # for --resume or for a corrected re-run into the same --run-dir, which reuses the finished stages
+        if created and not StageStore(run_dir).done:
+            log.removeHandler(handler)
+            handler.close()
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     finally:
         log.removeHandler(handler)
         handler.close()

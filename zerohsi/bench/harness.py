@@ -120,6 +120,11 @@ def run_bench(*, out_dir: Path, suite: str = "anyinteraction", instances: Option
         host.get("metric", name)  # an unknown name stops here, before any hour-long run
     specs = plan(suite, suite_instances(suite, instances), seed_list, variants, out_dir, resume, overrides,
                  metric_names)
+    if run_fn is None:  # a missing key or model file stops the sweep here, not in each of its runs
+        from zerohsi.bench.sweep import run_config
+        from zerohsi.preflight import check_sweep
+
+        check_sweep([run_config(s) for s in specs], out_dir)
     ex = host.build("executor", executor, executor_options)
     logger = None
     if wandb:

@@ -88,12 +88,15 @@ def load_config(
     overrides: Iterable[str] = (),
     plugins: dict[str, str] | None = None,
 ) -> RunConfig:
-    """Preset layers + dot-list overrides + ``--plugins`` choices, validated against :class:`RunConfig`."""
+    """Preset layers, then ``--plugins`` choices, then dot-list overrides, validated against :class:`RunConfig`.
+
+    The choices come before the overrides so that ``--plugins kling video.generator.options.mode=pro`` sets kling's
+    options; a choice keeps the preset's options when the preset already names that component."""
     layers: list[Any] = preset_layers(preset) if preset else []
-    layers.append(parse_overrides(overrides))
     node = merge_into(RunConfig, *layers)
     if plugins:
         node = apply_plugin_choices(node, plugins)
+    node = merge_into(node, parse_overrides(overrides))
     return to_object(node)
 
 
@@ -101,13 +104,16 @@ def apply_plugin_choices(node: DictConfig, chosen: dict[str, str]) -> DictConfig
     """Replace each role's default by the named component (``zerohsi bench --plugins kling,smpler_x``)."""
     for role, name in chosen.items():
         if role == "refiner":
-            node.refiners = [OmegaConf.structured(ComponentConfig(name=n)) for n in name.split(",")]
+            preset = {r.name: r for r in node.refiners}
+            node.refiners = [preset.get(n) or OmegaConf.structured(ComponentConfig(name=n)) for n in name.split(",")]
         elif role == "metric":
             node.metrics = name.split(",")
         elif role == "render_backend":
             node.render.backend = name
         elif role in ROLE_FIELDS:
-            OmegaConf.update(node, ROLE_FIELDS[role], OmegaConf.structured(ComponentConfig(name=name)), merge=False)
+            if OmegaConf.select(node, f"{ROLE_FIELDS[role]}.name") != name:
+                OmegaConf.update(node, ROLE_FIELDS[role], OmegaConf.structured(ComponentConfig(name=name)),
+                                 merge=False)
         else:
             raise ConfigError(f"--plugins cannot select a {role} ('{name}'); set it where it is used instead.")
     return node

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
+from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from zerohsi.errors import ConfigError, first_line
 
@@ -54,25 +54,45 @@ def merge_into(schema_cls_or_node: Any, *layers: Any, where: str = "") -> DictCo
         try:
             base = OmegaConf.merge(base, layer)
         except OmegaConfBaseException as exc:
-            key = getattr(exc, "full_key", None) or where or "?"
-            raise ConfigError(f"Invalid value for config key '{key}': {first_line(exc)}.") from None
+            raise ConfigError(f"Invalid value for config key '{_key_path(exc, where)}': {first_line(exc)}.") from None
     return base
+
+
+def _key_path(exc: OmegaConfBaseException, where: str) -> str:
+    """The user's path of the key an OmegaConf error is about (``where`` is the path of the node validated)."""
+    key = getattr(exc, "full_key", None)
+    if not key:
+        return where or "?"
+    return f"{where}.{key}" if where and where != "config" else str(key)
 
 
 def to_object(node: DictConfig, where: str = "config") -> Any:
     try:
         return OmegaConf.to_object(node)
+    except MissingMandatoryValue as exc:
+        raise ConfigError(f"Config key '{_key_path(exc, where)}' must be set; add it to the config or pass "
+                          f"{_key_path(exc, where)}=VALUE.") from None
     except OmegaConfBaseException as exc:
-        key = getattr(exc, "full_key", None) or where
-        raise ConfigError(f"Config key '{key}' is invalid or missing: {first_line(exc)}.") from None
+        raise ConfigError(f"Config key '{_key_path(exc, where)}' is invalid or missing: {first_line(exc)}.") from None
 
 
-def validate_component_options(entry: Any, options: Any) -> Any:
-    """Build an instance of ``entry.config`` from ``options`` (mapping, dataclass instance or None)."""
-    where = f"{entry.role}.{entry.name}"
+def options_path(role: str) -> str:
+    """Where a role's component options live in the run config, as the user types them."""
+    from zerohsi.config.schema import ROLE_FIELDS
+
+    if role == "refiner":
+        return "refiners[].options"
+    return f"{ROLE_FIELDS[role]}.options" if role in ROLE_FIELDS and role != "render_backend" else f"{role}.options"
+
+
+def validate_component_options(entry: Any, options: Any, where: str | None = None) -> Any:
+    """Build an instance of ``entry.config`` from ``options`` (mapping, dataclass instance or None); errors name
+    keys by ``where`` (default: the role's options path in the run config, e.g. ``video.generator.options``)."""
+    where = where or options_path(entry.role)
     if entry.config is None:
         if options:
-            raise ConfigError(f"{where} takes no options, but got: {', '.join(map(str, dict(options)))}.")
+            raise ConfigError(f"The {entry.role} '{entry.name}' takes no options, but {where} sets: "
+                              f"{', '.join(map(str, dict(options)))}.")
         return None
     if isinstance(options, entry.config):
         return options

@@ -7,9 +7,12 @@ Each hook receives a ``register`` callback::
         register("constant_velocity", make_initializer, config=ConstantVelocityConfig,
                  description="Extrapolates the previous two fitted poses.")
 
-``register(name, factory, *, config=None, description="")``: ``factory(config)`` builds the component from an
-instance of the ``config`` dataclass (validated by zerohsi before the call). Import heavy libraries inside the
-factory, never at module import time, so listing plugins stays fast.
+``register(name, factory, *, config=None, description="", requirements=None)``: ``factory(config)`` builds the
+component from an instance of the ``config`` dataclass (validated by zerohsi before the call). Import heavy
+libraries inside the factory, never at module import time, so listing plugins stays fast. ``requirements(config)``
+returns what the component still needs to run with that config (API keys, weights, model files), one actionable
+sentence each, empty when ready; it must be cheap and offline: zerohsi calls it before any stage of a run or sweep
+(preflight) and for ``zerohsi plugins``.
 """
 
 from __future__ import annotations

@@ -22,3 +22,20 @@ def lazy(target: str) -> Callable[[Any], Any]:
 
     factory.__qualname__ = factory.__name__ = f"lazy({target})"
     return factory
+
+
+def requirements(*checks: Callable[[Any], Any]) -> Callable[[Any], list[str]]:
+    """A ``requirements`` function (see the hook specs) from checks that raise a UserError when something is
+    missing: each check is called with the component's config and every failure becomes one sentence."""
+    from zerohsi.errors import UserError
+
+    def missing(cfg: Any) -> list[str]:
+        found = []
+        for check in checks:
+            try:
+                check(cfg)
+            except UserError as exc:
+                found.append(str(exc))
+        return found
+
+    return missing

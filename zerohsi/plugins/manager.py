@@ -131,11 +131,15 @@ class PluginHost:
                     self._fail(status, "broken", f"{hook_name} raised {type(exc).__name__}: {exc}", exc)
 
     def _registrar(self, role: str, status: PluginStatus):
-        def register(name: str, factory, *, config: type | None = None, description: str = "") -> None:
+        def register(name: str, factory, *, config: type | None = None, description: str = "",
+                     requirements=None) -> None:
             if not isinstance(name, str) or not name.isidentifier():
                 raise PluginError(f"{role} name {name!r} from {status.distribution} must be a Python identifier.")
+            if requirements is not None and not callable(requirements):
+                raise PluginError(f"{role} '{name}' from {status.distribution} passes requirements={requirements!r}, "
+                                  "which is not callable; pass a function of the component's config.")
             entry = Entry(role, name, factory, config, description.strip(), status.name, status.distribution,
-                          status.version)
+                          status.version, requirements)
             self.registries[role].add(entry)
             status.components.append((role, name))
 
@@ -161,8 +165,8 @@ class PluginHost:
     def get(self, role: str, name: str) -> Entry:
         return self.registry(role).get(name)
 
-    def build(self, role: str, name: str, options: Any = None) -> Any:
-        return self.get(role, name).build(options)
+    def build(self, role: str, name: str, options: Any = None, where: str | None = None) -> Any:
+        return self.get(role, name).build(options, where)
 
     def find(self, name: str) -> list[Entry]:
         """Every entry named ``name``, across roles."""

@@ -23,16 +23,30 @@ class Entry:
     plugin: str  # entry-point name of the plugin that registered it
     distribution: str
     version: str
+    #: ``requirements(cfg) -> list[str]``: the component's missing requirements for a validated config (see missing)
+    requirements: Callable[[Any], list[str]] | None = None
 
     def default_config(self) -> Any:
         return self.config() if self.config is not None else None
 
-    def build(self, options: Any = None) -> Any:
+    def build(self, options: Any = None, where: str | None = None) -> Any:
         """Validate ``options`` (mapping, dataclass instance or None) against the entry's config and build."""
         from zerohsi.config.validate import validate_component_options
 
-        cfg = validate_component_options(self, options)
+        cfg = validate_component_options(self, options, where)
         return self.factory(cfg)
+
+    def missing(self, options: Any = None, where: str | None = None) -> list[str]:
+        """What this component still needs before it can run with ``options`` (API keys, weights, model files),
+        one sentence each; empty when it is ready. Cheap and offline: nothing is built, downloaded or paid for."""
+        from zerohsi.config.validate import validate_component_options
+        from zerohsi.errors import ConfigError
+
+        try:
+            cfg = validate_component_options(self, options, where)
+        except ConfigError as exc:  # e.g. a mandatory option (weights) not set
+            return [str(exc)]
+        return [] if self.requirements is None else list(self.requirements(cfg))
 
 
 @dataclass

@@ -67,3 +67,27 @@ class KeypointsConfig:
     pose_prior_weight: float = 1e-3
     joint_limit_weight: float = 1.0
     robust_scale: float = 0.05
+
+
+def smpl_adapter_missing(name: str):
+    """The ``requirements`` of an SMPL-family adapter called ``name``: its model file, and its output or command."""
+
+    def missing(cfg: SmplAdapterConfig) -> list[str]:
+        from pathlib import Path
+
+        found = []
+        if not cfg.model_path:
+            found.append(f"The {name} pose initializer needs the SMPL-family model file its tool uses; set "
+                         "pose_initializer.options.model_path to your downloaded model.")
+        elif not Path(cfg.model_path).expanduser().exists():
+            found.append(f"pose_initializer.options.model_path '{cfg.model_path}' does not exist; point it at your "
+                         "downloaded model file or folder.")
+        if cfg.output and not Path(cfg.output).expanduser().exists():
+            found.append(f"pose_initializer.options.output '{cfg.output}' does not exist; point it at the {name} "
+                         "result for this clip.")
+        elif not cfg.output and not cfg.command:
+            found.append(f"The {name} pose initializer needs pose_initializer.options.output (the tool's result) or "
+                         "pose_initializer.options.command (how to run the tool on the clip).")
+        return found
+
+    return missing

@@ -198,6 +198,7 @@ class ClipRunner:
         with self.store.timed("outputs"):
             self.write_outputs(setup, results)
         atomic_write_json(self.run_dir / "timings.json", self.timings(motion))
+        self.store.mark(StageStore.COMPLETE, "done")
         return RunResult(self.run_dir, motion, metrics, self.store.timings, gt, results[0]["video"],
                          results[0]["masks"], {"setup": setup, "clips": results})
 

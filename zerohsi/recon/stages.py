@@ -28,6 +28,18 @@ class StageStore:
         self.done: dict[str, str] = json.loads(self.path.read_text()) if self.path.exists() else {}
         self.timings: dict[str, float] = {}
 
+    #: the stage recorded when every stage of the run has finished
+    COMPLETE = "run"
+
+    @classmethod
+    def completed(cls, run_dir: Path) -> bool:
+        """Whether ``run_dir`` holds a run that finished every stage."""
+        path = Path(run_dir) / "stages.json"
+        try:
+            return cls.COMPLETE in json.loads(path.read_text())
+        except (OSError, ValueError):
+            return False
+
     def finished(self, stage: str, key: str, *files: str) -> bool:
         return self.done.get(stage) == key and all((self.run_dir / f).exists() for f in files)
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
+
+from zerohsi.errors import UserError
 
 
 @dataclass
@@ -45,3 +48,15 @@ class DiffusersI2VConfig(_I2VOptions):
     """Any diffusers image-to-video pipeline, chosen by a registered short name (see ``PIPELINES``)."""
 
     pipeline: str = "???"
+
+
+def weights_folder(weights: str) -> Path:
+    """The local diffusers pipeline folder named by the ``weights`` option (it must hold model_index.json)."""
+    if not weights or weights == "???":
+        raise UserError("This generator needs local model weights: set video.generator.options.weights to the "
+                        "diffusers model folder you downloaded.")
+    path = Path(weights).expanduser()
+    if not (path / "model_index.json").is_file():
+        raise UserError(f"'{path}' is not a diffusers pipeline folder (no model_index.json); point "
+                        "video.generator.options.weights at the downloaded model folder.")
+    return path.resolve()

@@ -16,7 +16,7 @@ from zerohsi.errors import UserError
 from zerohsi.video.base import VideoRequest
 from zerohsi.video.io import resize_frames, to_uint8
 from zerohsi.video.video import Video
-from zerohsi_cogvideox.config import _I2VOptions
+from zerohsi_cogvideox.config import _I2VOptions, weights_folder
 from zerohsi_cogvideox.pipelines import PIPELINES
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class DiffusersI2VGenerator:
         self.cfg = cfg
         self.pipeline_name = pipeline
         self.name = name
-        self.weights = _weights_folder(cfg.weights)
+        self.weights = weights_folder(cfg.weights)
         self._pipe = None
 
     def cache_key(self) -> dict:
@@ -146,17 +146,6 @@ class DiffusersI2VGenerator:
             "model": f"{PIPELINES[self.pipeline_name]}:{self.weights.name}", "steps": c.steps,
             "guidance_scale": c.guidance_scale, "native_size": native, "dtype": self._dtype_name(),
         })
-
-
-def _weights_folder(weights: str) -> Path:
-    if not weights or weights == "???":
-        raise UserError("This generator needs local model weights: set video.generator.options.weights to the "
-                        "diffusers model folder you downloaded.")
-    path = Path(weights).expanduser()
-    if not (path / "model_index.json").is_file():
-        raise UserError(f"'{path}' is not a diffusers pipeline folder (no model_index.json); point "
-                        "video.generator.options.weights at the downloaded model folder.")
-    return path.resolve()
 
 
 def _weights_fingerprint(path: Path) -> str:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from zerohsi.errors import UserError
 
 
 @dataclass
@@ -25,3 +29,17 @@ class Sam2Config:
     image_size: int = 0
     offload_video_to_cpu: bool = True
     random_weights: bool = False
+
+
+def checkpoint_file(cfg: Sam2Config) -> Optional[Path]:
+    """The SAM2 checkpoint to load (None with random_weights); a UserError when it is not set or not there."""
+    if cfg.random_weights:
+        return None
+    if not cfg.checkpoint:
+        raise UserError("The sam2 segmenter needs a checkpoint; set segmenter.options.checkpoint to the SAM2 .pt "
+                        "file matching segmenter.options.config.")
+    ckpt = Path(cfg.checkpoint).expanduser()
+    if not ckpt.is_file():
+        raise UserError(f"SAM2 checkpoint {ckpt} does not exist; download it and set segmenter.options.checkpoint "
+                        "to its path.")
+    return ckpt

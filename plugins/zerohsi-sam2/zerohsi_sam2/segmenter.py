@@ -21,7 +21,7 @@ from zerohsi.io import load_tensors
 from zerohsi.segment.masks import Masks, resize_mask
 from zerohsi.segment.prompts import entity_prompts
 from zerohsi.video.video import Video
-from zerohsi_sam2.config import Sam2Config
+from zerohsi_sam2.config import Sam2Config, checkpoint_file
 
 if TYPE_CHECKING:
     from zerohsi.cameras import Camera
@@ -118,15 +118,7 @@ def build_video_predictor(cfg: Sam2Config, device: torch.device):
     from hydra.utils import instantiate
     from omegaconf import OmegaConf
 
-    ckpt: Optional[Path] = None
-    if not cfg.random_weights:
-        if not cfg.checkpoint:
-            raise UserError("The sam2 segmenter needs a checkpoint; set segmenter.options.checkpoint to the SAM2 .pt "
-                            "file matching segmenter.options.config.")
-        ckpt = Path(cfg.checkpoint).expanduser()
-        if not ckpt.is_file():
-            raise UserError(f"SAM2 checkpoint {ckpt} does not exist; download it and set "
-                            "segmenter.options.checkpoint to its path.")
+    ckpt = checkpoint_file(cfg)
     overrides = [
         "++model._target_=sam2.sam2_video_predictor.SAM2VideoPredictor",
         # as SAM2's own builder: fall back to multi-mask output when a single mask is unstable, binarise clicked

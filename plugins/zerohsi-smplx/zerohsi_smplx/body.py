@@ -29,34 +29,11 @@ from zerohsi.body.joint_maps import SMPL_JOINT_NAMES, SMPL_TO_CORE, SMPLX_JOINT_
 from zerohsi.body.params import BodyOutput, BodyParams
 from zerohsi.errors import UserError
 from zerohsi.geometry import axis_angle_to_matrix, make_transform, matrix_to_axis_angle
-from zerohsi_smplx.config import SmplxConfig
+from zerohsi_smplx.config import _FILE, DOWNLOAD, SmplxConfig, resolve_model_file
 
 #: native (Y-up, facing +Z) -> zerohsi (Z-up, facing -Y)
 C_NATIVE_TO_WORLD = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
-DOWNLOAD = {"smplx": "https://smpl-x.is.tue.mpg.de", "smplh": "https://mano.is.tue.mpg.de",
-            "smpl": "https://smpl.is.tue.mpg.de"}
-_FILE = {"smplx": "SMPLX", "smplh": "SMPLH", "smpl": "SMPL"}
 SOLE_HEIGHT_M = 0.015
-
-
-def resolve_model_file(cfg: SmplxConfig) -> tuple[Path, str]:
-    """(path to pass to smplx.create, extension). Raises a UserError saying where to get and put the files."""
-    mt = cfg.model_type.lower()
-    if mt not in _FILE:
-        raise UserError(f"Unknown SMPL model_type '{cfg.model_type}'; use smplx, smpl or smplh.")
-    raw = cfg.model_path or os.environ.get("ZEROHSI_SMPLX_MODELS", "")
-    ext = "pkl" if mt == "smpl" else cfg.ext
-    fname = f"{_FILE[mt]}_{cfg.gender.upper()}.{ext}"
-    if raw:
-        root = Path(raw).expanduser()
-        for cand in (root / mt / fname, root / fname, root):
-            if cand.is_file():
-                return cand, cand.suffix.lstrip(".")
-    where = f"not found under '{raw}'" if raw else "needed, and no model folder is set"
-    put = f"{raw}/{mt}/{fname}" if raw else f"FOLDER/{mt}/{fname}"
-    raise UserError(f"{_FILE[mt]} model file {fname} {where}: download it from {DOWNLOAD[mt]} (free registration), "
-                    f"put it at {put} and set the body's model_path (avatar.body.options.model_path or "
-                    "$ZEROHSI_SMPLX_MODELS) to that folder.")
 
 
 def create_model(path: Path, model_type: str, **kwargs):

@@ -17,7 +17,6 @@ pose; the body pose of each frame is decode(z_t); the loss is the physics object
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Optional
 
 import torch
@@ -26,12 +25,11 @@ from torch import nn
 
 from zerohsi.errors import UserError
 from zerohsi.io import load_tensors
-from zerohsi_smplx.vposer_config import VPoserRefinerConfig
+from zerohsi_smplx.vposer_config import DOWNLOAD, VPoserRefinerConfig, find_weights_file
 
 NUM_JOINTS = 21
 LATENT_DIM = 32
 NUM_NEURONS = 512
-DOWNLOAD = "https://smpl-x.is.tue.mpg.de"
 
 
 def rot6d_columns_to_matrix(x: torch.Tensor) -> torch.Tensor:
@@ -117,26 +115,10 @@ class VPoserV2(nn.Module):
         return rot6d_columns_to_matrix(self.decoder_net(z).reshape(z.shape[0], NUM_JOINTS, 6))
 
 
-def _find_weights_file(path: Path) -> Path:
-    if path.is_file():
-        return path
-    if path.is_dir():
-        # a v1 experiment folder keeps its weights in snapshots/*.pt; a v2 one in snapshots/*.ckpt
-        cands = sorted([*path.glob("snapshots/*.pt"), *path.glob("snapshots/*.ckpt"), *path.glob("*.pt"),
-                        *path.glob("*.ckpt")])
-        if cands:
-            return cands[-1]
-    raise UserError(f"VPoser weights not found at '{path}': download VPoser (v1.0 or v2.05) from {DOWNLOAD} "
-                    "(free registration) and set the vposer refiner's `weights` option to its folder or weights file.")
-
-
 def load_vposer(path: str | os.PathLike, version: str = "auto") -> nn.Module:
     """Load the user's VPoser weights (a v1 ``snapshots/*.pt`` state dict, a v2 ``.ckpt``, or their folder) into
     :class:`VPoserV1` / :class:`VPoserV2`, in eval mode. Never unpickles arbitrary objects."""
-    if not str(path):
-        raise UserError(f"The vposer refiner needs VPoser weights: download them from {DOWNLOAD} and set the "
-                        "refiner's `weights` option to their folder or file.")
-    file = _find_weights_file(Path(path).expanduser())
+    file = find_weights_file(path)
     data = load_tensors(file, "VPoser weights file", f"re-download it from {DOWNLOAD} or save its state_dict with "
                         "torch.save")
     state = data.get("state_dict", data) if isinstance(data, dict) else None
