@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from zerohsi.config import RunConfig
 from zerohsi.errors import UserError
@@ -70,9 +70,11 @@ def range_problems(cfg: RunConfig) -> list[str]:
     return problems
 
 
-def component_problems(cfg: RunConfig, host=None) -> list[str]:
-    """Unknown components, invalid options and missing requirements (keys, weights, model files) of every
-    component the run selects, named by the config path the user sets them with."""
+def component_problems(cfg: RunConfig, host=None, requirements: bool = True) -> list[str]:
+    """Unknown components, invalid options and (with ``requirements``) missing requirements (keys, weights, model
+    files) of every component the run selects, named by the config path the user sets them with."""
+    from zerohsi.config.validate import validate_component_options
+    from zerohsi.errors import ConfigError
     from zerohsi.plugins import get_host
 
     host = host or get_host()
@@ -93,7 +95,13 @@ def component_problems(cfg: RunConfig, host=None) -> list[str]:
         except UserError as exc:
             problems.append(f"{where}: {exc}")
             continue
-        problems += entry.missing(options, f"{where}.options")
+        if requirements:
+            problems += entry.missing(options, f"{where}.options")
+            continue
+        try:
+            validate_component_options(entry, options, f"{where}.options")
+        except ConfigError as exc:
+            problems.append(str(exc))
     return problems
 
 
@@ -145,15 +153,14 @@ def problems(cfg: RunConfig, run_dir: Optional[os.PathLike | str] = None, instan
     return found
 
 
-def report(found: Iterable[str], what: str = "This run") -> None:
+def report(found: Iterable[str], heading: str = "This run cannot start") -> None:
     """Raise one UserError naming every problem (numbered, on one line), or return when there are none."""
     unique = list(dict.fromkeys(" ".join(p.split()) for p in found))
-    if not unique:
-        return
     if len(unique) == 1:
-        raise UserError(f"{what} cannot start: {unique[0]}")
-    listing = " ".join(f"({i}) {p}" for i, p in enumerate(unique, 1))
-    raise UserError(f"{what} cannot start ({len(unique)} problems): {listing}")
+        raise UserError(f"{heading}: {unique[0]}")
+    if unique:
+        listing = " ".join(f"({i}) {p}" for i, p in enumerate(unique, 1))
+        raise UserError(f"{heading} ({len(unique)} problems): {listing}")
 
 
 def check_run(cfg: RunConfig, run_dir: Optional[os.PathLike | str] = None) -> None:
@@ -166,4 +173,4 @@ def check_sweep(configs: Iterable[RunConfig], out_dir: os.PathLike | str) -> Non
     found: list[str] = output_problems(out_dir, "sweep folder")
     for cfg in configs:
         found += problems(cfg, run_dir=out_dir, instance=False)
-    report(found, "This sweep")  # a problem shared by every run is named once
+    report(found, "This sweep cannot start")  # a problem shared by every run is named once

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -131,3 +133,20 @@ def test_length_independent_generator_is_not_bought_again_for_another_rate(tmp_p
     cached_generate(plain, _request(tmp_path), name="plain")
     cached_generate(plain, req, name="plain")
     assert plain.calls == 2
+
+
+def test_clear_keeps_paid_tasks_in_flight_unless_confirmed(tmp_path, cache_dir):
+    from zerohsi.cli.main import main
+    from zerohsi.video.cache import list_in_flight
+
+    pending = Path(cache_dir) / "videos" / ".pending-deadbeef01"
+    pending.mkdir(parents=True)
+    (pending / "kling_task.json").write_text('{"task_id": "t1", "external_task_id": "zerohsi-1"}')
+    assert main(["cache", "clear", "--yes", "--cache-dir", str(cache_dir)]) == 0
+    assert list_in_flight(cache_dir) == [pending]  # plain clear never forgets a paid task
+    assert main(["cache", "clear", "--yes", "--in-flight", "--yes-in-flight", "--key", "other",
+                 "--cache-dir", str(cache_dir)]) == 0
+    assert pending.exists()
+    assert main(["cache", "clear", "--yes", "--in-flight", "--yes-in-flight", "--key", "deadbeef",
+                 "--cache-dir", str(cache_dir)]) == 0
+    assert not pending.exists()

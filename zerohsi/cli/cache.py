@@ -27,10 +27,20 @@ def list_cmd(cache_dir: Optional[str] = _DIR) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from zerohsi.video.cache import list_entries, resolve_cache_dir
+    from zerohsi.video.cache import list_entries, list_in_flight, resolve_cache_dir
 
     entries = list_entries(cache_dir)
     console = Console()
+    pending = list_in_flight(cache_dir)
+    if pending:
+        inflight = Table(title="in flight (paid tasks not yet downloaded; the next run picks them up)")
+        for col in ("key", "saved files", "started"):
+            inflight.add_column(col, no_wrap=True)
+        for p in pending:
+            files = ", ".join(sorted(f.name for f in p.iterdir())) or "-"
+            inflight.add_row(p.name.removeprefix(".pending-")[:12], files,
+                             time.strftime("%m-%d %H:%M", time.localtime(p.stat().st_mtime)))
+        console.print(inflight)
     if not entries:
         console.print(f"no cached videos in {resolve_cache_dir(cache_dir)}")
         return
@@ -54,15 +64,28 @@ def clear_cmd(
     generator: Optional[str] = typer.Option(None, "--generator", help="Only entries of this generator."),
     older_than_days: Optional[float] = typer.Option(None, "--older-than-days", help="Only entries older than this."),
     key: Optional[list[str]] = typer.Option(None, "--key", help="Only entries whose key starts with this."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation of deleting finished videos."),
+    in_flight: bool = typer.Option(False, "--in-flight", help="Also forget paid tasks still in flight (with --key: "
+                                   "only those); asks its own confirmation, even with --yes."),
+    yes_in_flight: bool = typer.Option(False, "--yes-in-flight", help="Confirm --in-flight without asking."),
 ) -> None:
-    """Delete cached videos (all by default). Paid videos deleted here cost money to generate again."""
-    from zerohsi.video.cache import clear, list_entries
+    """Delete cached videos (all by default). Paid videos deleted here cost money to generate again. Paid tasks
+    still in flight are kept unless --in-flight is given and confirmed."""
+    from zerohsi.video.cache import clear, list_entries, list_in_flight
 
     older = None if older_than_days is None else older_than_days * 86400.0
     if not yes:
         n = len(list_entries(cache_dir))
         if n and not typer.confirm(f"Delete matching entries among {n} cached videos?"):
             raise typer.Abort()
-    removed = clear(cache_dir, generator=generator, older_than_s=older, keys=key or None)
-    typer.echo(f"removed {len(removed)} cached video(s)")
+    pending = list_in_flight(cache_dir, key or None)
+    forget = in_flight and bool(pending)
+    if forget and not yes_in_flight and not typer.confirm(
+            f"Forget {len(pending)} paid task(s) still in flight? Their videos will be bought again."):
+        raise typer.Abort()
+    removed = clear(cache_dir, generator=generator, older_than_s=older, keys=key or None, in_flight=forget)
+    typer.echo(f"removed {len(removed)} cached video(s)" + (f", forgot {len(pending)} in-flight task(s)" if forget
+                                                           else ""))
+    kept = len(pending) if not forget else 0
+    if kept:
+        typer.echo(f"kept {kept} paid task(s) still in flight (see `zerohsi cache list`; --in-flight forgets them)")

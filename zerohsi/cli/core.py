@@ -53,9 +53,13 @@ def config_show(
     """Print the resolved configuration of a preset with overrides."""
     from zerohsi.config import load_config, to_yaml
     from zerohsi.plugins import resolve_plugin_overrides
+    from zerohsi.preflight import component_problems, range_problems, report
 
     chosen = resolve_plugin_overrides(_split(plugins_)) if plugins_ else None
-    typer.echo(to_yaml(load_config(preset, overrides or [], chosen)), nl=False)
+    cfg = load_config(preset, overrides or [], chosen)
+    # the same checks of keys, values and component options as `run` (requirements such as API keys excepted)
+    report(range_problems(cfg) + component_problems(cfg, requirements=False), "This config is invalid")
+    typer.echo(to_yaml(cfg), nl=False)
 
 
 @config_app.command("presets")

@@ -92,8 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print("interrupted; resume with `zerohsi run --resume RUN_DIR`")
         return 130
     except Exception as exc:  # noqa: BLE001
-        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
-            exc.show()  # a usage error from the command-line parser (exit code 2)
+        if callable(getattr(exc, "format_message", None)) and isinstance(getattr(exc, "exit_code", None), int):
+            # a usage error from the command-line parser (exit code 2): one line, pointing at the command's help
+            ctx = getattr(exc, "ctx", None)
+            where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+            message = " ".join(exc.format_message().split()).rstrip(".")
+            err_console.print(f"[bold red]error:[/] {message}{where}.", markup=True, highlight=False)
             return exc.exit_code
         if os.environ.get("ZEROHSI_DEBUG"):
             raise

@@ -217,10 +217,23 @@ def list_entries(cache_dir: str | os.PathLike | None = None) -> list[CacheEntry]
     return sorted(entries, key=lambda e: -float(e.meta.get("created", 0)))
 
 
+def list_in_flight(cache_dir: str | os.PathLike | None = None, keys: list[str] | None = None) -> list[Path]:
+    """Work folders of generations that started but did not finish (``videos/.pending-<key>``): a paid video
+    generator keeps the id of a task it already paid for there, so the next run picks the task up instead of
+    buying the video again. Newest first; only those whose key starts with one of ``keys`` when given."""
+    root = resolve_cache_dir(cache_dir) / VIDEOS
+    found = [p for p in root.glob(".pending-*") if p.is_dir()] if root.is_dir() else []
+    if keys:
+        found = [p for p in found if any(p.name.removeprefix(".pending-").startswith(k) for k in keys)]
+    return sorted(found, key=lambda p: -p.stat().st_mtime)
+
+
 def clear(cache_dir: str | os.PathLike | None = None, *, generator: str | None = None,
-          older_than_s: float | None = None, keys: list[str] | None = None) -> list[CacheEntry]:
+          older_than_s: float | None = None, keys: list[str] | None = None,
+          in_flight: bool = False) -> list[CacheEntry]:
     """Delete entries (all by default; or those of one generator, older than a duration, or whose key starts with
-    one of ``keys``) plus leftovers of interrupted generations; returns the deleted entries."""
+    one of ``keys``) plus leftovers of interrupted copies; returns the deleted entries. Generations still in
+    flight (:func:`list_in_flight`) are kept unless ``in_flight`` is set: forgetting one means paying again."""
     root = resolve_cache_dir(cache_dir) / VIDEOS
     now = time.time()
     removed = []
@@ -235,7 +248,10 @@ def clear(cache_dir: str | os.PathLike | None = None, *, generator: str | None =
         shutil.rmtree(entry.path, ignore_errors=True)
         removed.append(entry)
     if generator is None and older_than_s is None and not keys and root.is_dir():
-        for stale in [*root.glob(".tmp-*"), *root.glob(".pending-*")]:  # incl. saved ids of unfinished tasks
+        for stale in root.glob(".tmp-*"):  # half-copied entries: nothing paid is lost with them
             shutil.rmtree(stale, ignore_errors=True)
+    if in_flight:
+        for pending in list_in_flight(cache_dir, keys):
+            shutil.rmtree(pending, ignore_errors=True)
     return removed
 

@@ -21,11 +21,13 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 class MockKling:
     def __init__(self, access_key: str, secret_key: str, video_bytes: bytes, *, polls_before_success: int = 2,
-                 hang_s: float = 0.6, unique_external_ids: bool = False):
+                 hang_s: float = 0.6, unique_external_ids: bool = False, list_delay_s: float = 0.0):
         self.access_key, self.secret_key = access_key, secret_key
         self.video_bytes = video_bytes
         self.polls_before_success = polls_before_success
         self.hang_s = hang_s
+        #: a created task appears in the task list only this long after its creation (a late-committing server)
+        self.list_delay_s = list_delay_s
         #: the real API refuses a reused external_task_id; off by default so that the client's own bookkeeping,
         #: not this server-side guard, is what the tests prove
         self.unique_external_ids = unique_external_ids
@@ -178,7 +180,9 @@ class MockKling:
                     if mock._fault("list") == "500":
                         return self._api(5000, "internal error", status=500)
                     size = int(parse_qs(parsed.query).get("pageSize", ["30"])[0])
-                    tasks = sorted(mock.tasks.values(), key=lambda t: -t["created_at"])[:size]
+                    now_ms = time.time() * 1000
+                    listed = [t for t in mock.tasks.values() if now_ms - t["created_at"] >= 1000 * mock.list_delay_s]
+                    tasks = sorted(listed, key=lambda t: -t["created_at"])[:size]
                     return self._api(0, data=[mock.public(t) for t in tasks])
                 task_id = parsed.path.rsplit("/", 1)[-1]
                 fault = mock._fault("query")

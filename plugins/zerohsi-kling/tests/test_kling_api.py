@@ -240,3 +240,25 @@ def test_resumed_submission_refused_as_duplicate_is_found_not_repaid(video_bytes
         mock.public = lagging_public
         video = _generator(mock).generate(_request(tmp_path))
         assert len(mock.submissions) == 1 and video.provenance["task_id"] == "task0001"
+
+
+@pytest.mark.parametrize("window,paid", [(4.0, 1), (0.0, 2)])
+def test_late_committing_server_is_reconciled_before_resubmitting(video_bytes, tmp_path, monkeypatch, window, paid):
+    """The create request times out, the server lists the task only 1.5 s later: searching the task list over the
+    reconcile window finds it (one paid task); without the window the client pays twice, which the test shows."""
+    monkeypatch.setenv("KLING_ACCESS_KEY", ACCESS)
+    monkeypatch.setenv("KLING_SECRET_KEY", SECRET)
+    with MockKling(ACCESS, SECRET, video_bytes, polls_before_success=1, hang_s=1.0, list_delay_s=1.5) as server:
+        server.inject("create", "hang_after_create")
+        video = _generator(server, reconcile_window_s=window, reconcile_poll_s=0.1).generate(_request(tmp_path))
+        assert len(server.submissions) == paid and len(video) == 15
+
+
+def test_saved_task_the_server_forgot_says_how_to_recover(mock, tmp_path):
+    work = tmp_path / ".pending-abc123"
+    work.mkdir()
+    (work / "kling_task.json").write_text(json.dumps({"external_task_id": "zerohsi-x", "task_id": "ghost",
+                                                      "phase": "submitted"}))
+    with pytest.raises(UserError, match=r"no longer knows task ghost.*cache clear --in-flight --key abc123"):
+        _generator(mock).generate(_request(tmp_path, workdir=".pending-abc123"))
+    assert not mock.submissions  # nothing bought silently

@@ -31,5 +31,10 @@ class KlingConfig:
     rate_limit_wait_s: float = 10.0
     #: how many rate/concurrency-limit answers to sit out before giving up
     max_rate_limit_waits: int = 30
+    #: after a submission whose outcome is unknown (a timeout), the task list is searched for our external task id
+    #: for this long, every reconcile_poll_s seconds, before submitting again: KLING can list a task it accepted
+    #: only after tens of seconds, and a resubmission before then would pay for a second video
+    reconcile_window_s: float = 60.0
+    reconcile_poll_s: float = 5.0
     #: a JWT is renewed this many seconds before it expires
     token_refresh_margin_s: float = 120.0

@@ -136,12 +136,22 @@ class KlingGenerator:
                 # a repeated submission that KLING refuses because our external id exists: the first one went in
                 if exc.code not in (1200, 1201) or (attempt == 0 and not resuming):
                     raise
-            found = client.find_task(external)
+            found = self._reconcile(client, external)
             if found is not None:
                 return self._accept(task_file, state, found, resumed=True)
             client.backoff(attempt, "submission not found after an ambiguous failure")
         raise UserError("KLING did not confirm the submission after several tries; run again later (the external "
                         f"task id {external} is saved, so an accepted task is resumed rather than paid again).")
+
+    def _reconcile(self, client: KlingClient, external: str) -> Optional[dict]:
+        """The task submitted under ``external``, searched for over ``reconcile_window_s`` (a late-committing server
+        lists it only after a while), or None when it never shows up, so a resubmission cannot pay twice for it."""
+        deadline = self._clock() + self.cfg.reconcile_window_s
+        while True:
+            found = client.find_task(external)
+            if found is not None or self._clock() >= deadline:
+                return found
+            self._sleep(max(0.0, min(self.cfg.reconcile_poll_s, deadline - self._clock())))
 
     def _accept(self, task_file: Path, state: dict, data: dict, *, resumed: bool) -> str:
         task_id = str(data["task_id"])
@@ -152,7 +162,16 @@ class KlingGenerator:
     def _wait(self, client: KlingClient, task_id: str, task_file: Path) -> str:
         deadline = self._clock() + self.cfg.max_wait_s
         while True:
-            data = client.get_task(task_id)
+            try:
+                data = client.get_task(task_id)
+            except KlingError as exc:
+                if exc.code not in (1200, 1201):
+                    raise
+                key = task_file.parent.name.removeprefix(".pending-")
+                raise UserError(f"KLING no longer knows task {task_id}, saved by an earlier run in {task_file} (it "
+                                "expired or belongs to other API keys); check KLING_ACCESS_KEY, or forget it with "
+                                f"`zerohsi cache clear --in-flight --key {key}` and run again, which buys a new "
+                                "video.") from None
             status = data.get("task_status")
             if status == "succeed":
                 videos = (data.get("task_result") or {}).get("videos") or []
