@@ -17,9 +17,17 @@ import numpy as np
 def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; it replaces ``path`` only if the block finishes."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix if suffix is not None else path.suffix,
-                               dir=path.parent)
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(21, "it is a folder")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix if suffix is not None else path.suffix,
+                                   dir=path.parent)
+    except OSError as exc:  # a parent that is a file, no permission, a full or read-only disk: the user's to fix
+        from zerohsi.errors import UserError
+
+        why = exc.strerror or type(exc).__name__
+        raise UserError(f"Cannot write '{path}' ({why.lower()}); choose another output path.") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:

@@ -180,16 +180,17 @@ def _sh_rest_names(props: list[str]) -> list[str]:
 
 
 def load_ply(path: str | os.PathLike, *, dtype: torch.dtype = torch.float32, device: str | torch.device = "cpu",
-             drop_invalid: bool = False, group: int | None = None) -> Gaussians:
+             drop_invalid: bool = False, group: int | None = None,
+             invalid_hint: str = "fix the file (repair or remove those rows) and try again") -> Gaussians:
     """Read a 3DGS ``.ply`` into activated :class:`Gaussians` (SH colours (N,K,3), or RGB (N,3) for red/green/blue).
 
-    ``drop_invalid`` removes rows with NaN/inf values, zero-norm quaternions or absurd scales instead of raising;
+    ``drop_invalid`` removes rows with NaN/inf values, zero-norm quaternions or absurd scales instead of raising
+    (whose message ends with ``invalid_hint``: a command with a --drop-invalid flag says so there);
     ``group`` sets every Gaussian's group id.
     """
     g, problems, n_rows = _load(Path(path), dtype, device, drop_invalid)
     if problems and not drop_invalid:
-        raise _bad(Path(path), "; ".join(problems) + f" (of {n_rows}); fix the file or load it with "
-                   "drop_invalid=True (CLI: --drop-invalid) to skip those rows.")
+        raise _bad(Path(path), "; ".join(problems) + f" (of {n_rows}); {invalid_hint}.")
     return g.with_group(group) if group is not None else g
 
 

@@ -78,7 +78,8 @@ def render_cmd(
         raise UserError("Give either --look-at or --camera, not both.")
     if out.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         raise UserError(f"--out must end in .png or .jpg, got {out.name!r}.")
-    g = load_ply(path, drop_invalid=drop_invalid)
+    g = load_ply(path, drop_invalid=drop_invalid,
+                 invalid_hint="fix the file, or pass --drop-invalid to skip those rows")
     if len(g) == 0:
         raise UserError(f"{path.name} holds no Gaussians; nothing to render.")
     up_v = _floats(up, 3, "--up")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -59,10 +60,14 @@ class TokenProvider:
 
                 issued = int(now)
                 self._expires = issued + TOKEN_LIFETIME_S
-                self._token = jwt.encode(
-                    {"iss": self._credentials.access_key, "exp": issued + TOKEN_LIFETIME_S,
-                     "nbf": issued - NOT_BEFORE_SLACK_S},
-                    self._credentials.secret_key, algorithm="HS256", headers={"alg": "HS256", "typ": "JWT"})
+                with warnings.catch_warnings():
+                    # PyJWT warns about short HMAC keys, quoting the secret's length on every call: KLING issues
+                    # the keys, the user cannot lengthen them, and the length of a secret is not for logs
+                    warnings.filterwarnings("ignore", message=".*HMAC key")
+                    self._token = jwt.encode(
+                        {"iss": self._credentials.access_key, "exp": issued + TOKEN_LIFETIME_S,
+                         "nbf": issued - NOT_BEFORE_SLACK_S},
+                        self._credentials.secret_key, algorithm="HS256", headers={"alg": "HS256", "typ": "JWT"})
             return self._token
 
     def invalidate(self) -> None:
