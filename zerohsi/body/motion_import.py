@@ -273,7 +273,7 @@ def smpl_core_joints(data: dict, *, up: str = "z") -> tuple[np.ndarray, str]:
     from zerohsi.body.params import CORE_JOINTS
     from zerohsi.body.smpl_rest import approx_skeleton
 
-    sk = approx_skeleton()
+    sk = approx_skeleton(data.get("smpl_rest_joints"))
     poses = np.asarray(data["poses"], dtype=np.float64)
     T = poses.shape[0]
     body_pose = np.zeros((T, 69))

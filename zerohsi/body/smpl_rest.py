@@ -60,9 +60,16 @@ APPROX_REST_JOINTS: np.ndarray = _rest_table()
 MODEL_TO_ZUP = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
 
 
-def approx_skeleton(model_type: str = "smpl"):
-    """A :class:`~zerohsi.poseinit.smpl_skeleton.SmplSkeleton` with the approximate rest joints and no shape
-    directions (betas are ignored). SMPL+H / SMPL-X rotations are read through its first 22 joints."""
+def approx_skeleton(rest_joints=None):
+    """A :class:`~zerohsi.poseinit.smpl_skeleton.SmplSkeleton` with the approximate rest joints (or a file's own
+    (24,3) ``smpl_rest_joints``, as zerohsi's SMPL exports carry) and no shape directions (betas are ignored).
+    SMPL+H / SMPL-X rotations are read through its first 22 joints."""
+    from zerohsi.errors import UserError
     from zerohsi.poseinit.smpl_skeleton import SmplSkeleton
 
-    return SmplSkeleton("smpl", APPROX_REST_JOINTS, np.zeros((24, 3, 0)), np.array(SMPL_PARENTS))
+    rest = APPROX_REST_JOINTS
+    if rest_joints is not None:
+        rest = np.asarray(rest_joints, dtype=np.float64)
+        if rest.shape != (24, 3) or not np.isfinite(rest).all():
+            raise UserError(f"The file's smpl_rest_joints has shape {rest.shape}; it must be (24, 3) finite values.")
+    return SmplSkeleton("smpl", rest, np.zeros((24, 3, 0)), np.array(SMPL_PARENTS))
