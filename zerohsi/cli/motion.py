@@ -1,4 +1,5 @@
-"""`zerohsi motion import|info`: bring mocap (BVH, AMASS-style npz) onto a zerohsi body."""
+"""`zerohsi motion import|info|preview`: bring mocap (BVH, AMASS-style npz, SMPL pickles) onto a zerohsi body and
+look at it."""
 
 from __future__ import annotations
 
@@ -115,3 +116,34 @@ def info_cmd(file: str = typer.Argument(..., help="A zerohsi motion npz.")) -> N
     typer.echo(f"{file}: {len(m)} frames at {m.fps:g} fps, body '{m.body_model}', "
                f"object poses: {'yes' if m.object_poses is not None else 'no'}, "
                f"cameras: {'yes' if m.K is not None else 'no'}")
+
+
+@app.command("preview")
+def preview_cmd(
+    file: str = typer.Argument(..., help="A zerohsi motion npz (from `motion import` or a run's motion.npz)."),
+    out: str = typer.Option(..., "-o", "--out", help="A .png (a strip of a few frames) or .mp4 (every frame)."),
+    frames: int = typer.Option(6, "--frames", help="Frames in the PNG strip, evenly spaced."),
+    size: int = typer.Option(256, "--size", help="Panel height in pixels (width is 3/4 of it)."),
+    model_path: Optional[str] = typer.Option(None, "--model-path", help="Model files of the smplx body."),
+) -> None:
+    """Draw a motion's body over a floor grid, so you can see what came in."""
+    from pathlib import Path
+
+    from zerohsi.errors import UserError
+    from zerohsi.motion import Motion
+    from zerohsi.outputs.motion_preview import write_preview
+    from zerohsi.plugins import get_host
+
+    if Path(out).suffix.lower() not in (".png", ".mp4"):
+        raise UserError(f"--out '{out}' must end in .png (a strip) or .mp4 (a video).")
+    if frames < 1 or not 16 <= size <= 2048:
+        raise UserError("--frames must be at least 1 and --size between 16 and 2048 pixels.")
+    _check_output(out)
+    if Path(file).suffix.lower() == ".bvh":
+        raise UserError(f"'{file}' is a BVH file; bring it onto a body first with `zerohsi motion import {file} "
+                        "-o motion.npz`, then preview motion.npz.")
+    motion = Motion.load(file)
+    opts = {"model_path": model_path} if model_path else {}
+    body = get_host().build("body_model", motion.body_model, opts)
+    n = write_preview(out, motion, body, frames=frames, height=size)
+    typer.echo(f"wrote {out} ({n} frames)")
