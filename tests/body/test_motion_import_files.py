@@ -242,3 +242,40 @@ def test_garbage_npz_never_mentions_allow_pickle(tmp_path, capsys):
         assert main(["motion", "import", str(path), "-o", str(tmp_path / "x.npz")]) == 2
         err = capsys.readouterr().err
         assert "allow_pickle" not in err and err.count("\n") == 2
+
+
+def _skeleton(spec):
+    """[(name, parent name or None, offset)] -> names, parents, rest positions."""
+    names = [n for n, _, _ in spec]
+    parents = [-1 if p is None else names.index(p) for _, p, _ in spec]
+    rest = np.zeros((len(spec), 3))
+    for k, (_, p, off) in enumerate(spec):
+        rest[k] = np.asarray(off, float) + (rest[parents[k]] if p is not None else 0.0)
+    return names, parents, rest
+
+
+@pytest.mark.parametrize("spec, want", [
+    # Xsens MVN naming (Chest..Chest4, collars, Shoulder as the upper arm, Hip/Knee/Ankle/Toe); Y up, cm
+    ([("Hips", None, (0, 0, 0)), ("Chest", "Hips", (0, 10.7, 0)), ("Chest2", "Chest", (0, 10.5, 0)),
+      ("Chest3", "Chest2", (0, 9.5, 0)), ("Chest4", "Chest3", (0, 9.5, 0)), ("Neck", "Chest4", (0, 13.5, 0)),
+      ("Head", "Neck", (0, 8.8, 0)), ("LeftCollar", "Chest4", (3, 7.5, 0)), ("LeftShoulder", "LeftCollar", (13.7, 0, 0)),
+      ("LeftElbow", "LeftShoulder", (28, 0, 0)), ("LeftWrist", "LeftElbow", (22, 0, 0)),
+      ("LeftHip", "Hips", (9, 0, 0)), ("LeftKnee", "LeftHip", (0, -42, 0)), ("LeftAnkle", "LeftKnee", (0, -41, 0)),
+      ("LeftToe", "LeftAnkle", (0, -8, 14))],
+     {"pelvis": "Hips", "spine": "Chest", "chest": "Chest3", "neck": "Neck", "left_shoulder": "LeftShoulder",
+      "left_wrist": "LeftWrist", "left_hip": "LeftHip", "left_ankle": "LeftAnkle", "left_foot": "LeftToe"}),
+    # Daz / Poser naming (hip, abdomen, chest, lCollar, lShldr, lThigh, lShin)
+    ([("hip", None, (0, 0, 0)), ("abdomen", "hip", (0, 8, 0)), ("chest", "abdomen", (0, 20, 0)),
+      ("neck", "chest", (0, 22, 0)), ("head", "neck", (0, 8, 0)), ("lCollar", "chest", (2, 18, 0)),
+      ("lShldr", "lCollar", (14, 0, 0)), ("lForeArm", "lShldr", (27, 0, 0)), ("lHand", "lForeArm", (23, 0, 0)),
+      ("lButtock", "hip", (8, 0, 0)), ("lThigh", "lButtock", (0, -3, 0)), ("lShin", "lThigh", (0, -42, 0)),
+      ("lFoot", "lShin", (0, -40, 0))],
+     {"pelvis": "hip", "spine": "abdomen", "chest": "chest", "left_shoulder": "lShldr", "left_elbow": "lForeArm",
+      "left_wrist": "lHand", "left_hip": "lThigh", "left_knee": "lShin", "left_ankle": "lFoot"}),
+])
+def test_other_rig_namings(spec, want):
+    from zerohsi.body.joint_maps import bvh_core_map
+
+    names, parents, rest = _skeleton(spec)
+    _, m = bvh_core_map(names, parents=parents, rest=rest)
+    assert {k: names[m[k]] for k in want} == want

@@ -235,6 +235,8 @@ def rig_family(joint_names: Sequence[str]) -> str:
 
 #: conventions accepted by --convention ("auto" tries them all and the name matcher)
 CONVENTIONS = ("auto", "names", "smpl", "smpl_long", "cmu_asf", "anny")
+#: rig families the name matcher covers, accepted as --convention values for them
+_ALIASES = {"cmu": "names", "mixamo": "names", "biovision": "names", "daz": "names", "generic": "names"}
 
 
 def bvh_core_map(joint_names: Sequence[str], convention: str = "auto", *, parents: Optional[Sequence[int]] = None,
@@ -247,6 +249,7 @@ def bvh_core_map(joint_names: Sequence[str], convention: str = "auto", *, parent
     """
     from zerohsi.body.anny_model import ANNY_CORE_BONES
 
+    convention = _ALIASES.get(convention, convention)
     if convention not in CONVENTIONS:
         raise UserError(f"Unknown skeleton convention '{convention}'; use one of {', '.join(CONVENTIONS)}, or "
                         "--joint-map FILE.")

@@ -73,7 +73,8 @@ def import_cmd(
 
         load_amass(file)  # a file that is not AMASS is told so before any model is built
     host = get_host()
-    target = host.build("body_model", body, {})
+    smpl_opts = {"model_path": model_path or "", "model_type": model_type}
+    target = host.build("body_model", body, smpl_opts if body == "smplx" else {})
     with console.status(f"retargeting {Path(file).name} onto {body}..."):
         if suffix == ".bvh":
             from zerohsi.body.motion_import import import_bvh
@@ -83,8 +84,7 @@ def import_cmd(
         elif suffix == ".npz" and (model_path or body == "smplx"):
             from zerohsi.body.motion_import import import_amass
 
-            opts = {"model_path": model_path or "", "model_type": model_type}
-            smpl = target if body == "smplx" else host.build("body_model", "smplx", opts)
+            smpl = target if body == "smplx" else host.build("body_model", "smplx", smpl_opts)
             motion, _, report = import_amass(file, target, smpl, fps=fps, up="z" if up == "auto" else up,
                                              iters=iters, fit_shape=fit_shape)
         else:

@@ -91,7 +91,7 @@ def render_preview(motion: Motion, body_model: BodyModel, frame_ids: Sequence[in
     faces = body_model.faces.cpu().numpy().astype(np.int64)
     width = max(16, height * 3 // 4)
     panels = []
-    for v, t in zip(verts, frame_ids):
+    for v, t in zip(verts, frame_ids, strict=True):
         center = v.mean(0)
         cam = preview_camera(center, height, width)
         panels.append(draw_panel(v, faces, cam, min(all_floor, float(v[:, 2].min())),

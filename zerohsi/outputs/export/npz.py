@@ -129,10 +129,12 @@ def object_arrays(motion: Motion, up: str, object_name: Optional[str]) -> dict[s
 
 SMPLH_DESCRIPTION = (
     "zerohsi motion as SMPL+H joint rotations (AMASS layout), retargeted from the '{body}' body onto the SMPL body "
-    "skeleton. poses (T,156) axis-angle: root, 21 body joints, 30 hand joints (zero); trans (T,3) m (pelvis = smpl_rest_joints[0] + trans), for "
-    "a SMPL-shaped (the rest joints are in smpl_rest_joints); betas are zero (the body's own shape "
-    "is not a SMPL shape); joints (T,22,3) the SMPL joints the rotations produce on a skeleton with the body's bone "
-    "lengths; retarget_error_m their mean distance to the body's joints; up_axis says which world axis points up."
+    "skeleton. poses (T,156) axis-angle: root, 21 body joints, 30 hand joints (zero); trans (T,3) m, with "
+    "pelvis = smpl_rest_joints[0] + trans; smpl_rest_joints (24,3): the rest joints (model frame, T-pose) of the "
+    "skeleton the rotations were solved on, SMPL's tree with the body's proportions (a SMPL model's own rest pelvis "
+    "differs by a few cm); betas are zero (the body's shape is not a SMPL shape); joints (T,22,3) the joints the "
+    "rotations produce on that skeleton; retarget_error_m their mean distance to the body's joints; up_axis says "
+    "which world axis points up."
 )
 
 
