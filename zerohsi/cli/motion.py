@@ -29,7 +29,8 @@ def import_cmd(
                                          "parameters from a pose estimator."),
     output: str = typer.Option(..., "-o", "--output", help="Motion npz to write."),
     body: str = typer.Option("anny", "--body", help="Body model to retarget onto (a registered body_model)."),
-    fps: Optional[float] = typer.Option(None, "--fps", help="Resample to this frame rate (default: the file's)."),
+    fps: Optional[float] = typer.Option(None, "--fps", help="Resample to this frame rate (default: the file's; a "
+                                                           ".pkl carries none: its frame rate, default 30)."),
     convention: str = typer.Option("auto", "--convention",
                                    help="BVH joint names: auto, names (pattern matching), smpl, smpl_long, cmu_asf, "
                                         "anny."),

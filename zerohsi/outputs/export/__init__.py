@@ -62,7 +62,12 @@ def export_motion(motion: Motion, body_model: BodyModel, out_dir: str | os.PathL
     if out.exists() and not out.is_dir():
         raise UserError(f"Cannot export into '{out}': it is a file, not a folder.")
     path = out / export_file_name(fmt, body_model, stem)
-    smpl = uses_smpl_skeleton(body_model) and not fmt.endswith("-native") and fmt != "glb"
+    if fmt == "bvh-mixamo":
+        from zerohsi.outputs.export.smpl import smpl22_sources
+
+        smpl = smpl22_sources(body_model) is not None  # a SMPL-X body too: Mixamo names need the retarget
+    else:
+        smpl = uses_smpl_skeleton(body_model) and fmt in ("npz", "bvh")
     if fmt == "bvh-mixamo" and not smpl:
         raise UserError(f"The '{getattr(body_model, 'name', '?')}' body has no SMPL joint correspondences for a "
                         "Mixamo-named skeleton; export bvh-native instead.")
