@@ -138,6 +138,8 @@ def test_bvh_reader_accepts_the_well_formed_tiny_file(tmp_path):
     path.write_text(_TINY.replace("{frames}", "1").replace("{ft}", "0.04").replace("{rows}", "0 90 0 0 0 0 1 2"))
     b = load_bvh(path)
     assert b.num_frames == 1 and b.fps == pytest.approx(25.0)
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))  # Windows line ends
+    assert load_bvh(path).num_frames == 1
 
 
 # -- SMPL-family rotations without model files ---------------------------------------------------------------------

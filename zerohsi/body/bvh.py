@@ -113,7 +113,7 @@ def parse_bvh(text: str) -> Bvh:
     there must be exactly ``Frames`` rows of exactly as many values as the hierarchy declares channels (a row
     with one value too many or too few would shift every later channel of the file).
     """
-    split = re.search(r"^[ \t]*MOTION[ \t]*$", text, flags=re.MULTILINE | re.IGNORECASE)
+    split = re.search(r"^[ \t]*MOTION[ \t\r]*$", text, flags=re.MULTILINE | re.IGNORECASE)
     if split is None:
         raise ValueError("no MOTION section")
     joints, channel_count = _parse_hierarchy(text[:split.start()].split())
