@@ -281,3 +281,34 @@ def test_other_rig_namings(spec, want):
     names, parents, rest = _skeleton(spec)
     _, m = bvh_core_map(names, parents=parents, rest=rest)
     assert {k: names[m[k]] for k in want} == want
+
+
+def test_approximate_skeleton_follows_smplx_conventions(tmp_path):
+    """With the same rest joints, the model-free reading of AMASS rotations lands exactly on the smplx library's
+    own joints (root rotated about the pelvis, trans added, parents and axis-angle order as SMPL's)."""
+    testing = pytest.importorskip("zerohsi_smplx.testing")
+    import torch
+
+    from zerohsi.body.motion_import import smpl_core_joints
+    from zerohsi.plugins import get_host
+    from zerohsi.poseinit.smpl_skeleton import SmplSkeleton
+
+    folder = testing.write_random_smplx_model(tmp_path)
+    smplx_body = get_host().build("body_model", "smplx", {"model_path": str(folder)})
+    rest55 = SmplSkeleton.from_model_file(folder, "smplx").rest_joints.numpy()
+    rest24 = np.concatenate([rest55[:22], rest55[20:22]])  # SMPL's hand points: none in SMPL-X, any will do
+    g = np.random.default_rng(3)
+    T = 5
+    poses = np.zeros((T, 165))
+    poses[:, :3] = [np.pi / 2, 0.1, 0.0]
+    poses[:, 3:66] = 0.3 * g.standard_normal((T, 63))
+    trans = np.cumsum(0.05 * g.standard_normal((T, 3)), 0) + [0, 0, 0.9]
+    core, _ = smpl_core_joints({"poses": poses, "trans": trans, "smpl_rest_joints": rest24}, up="z")
+    native = smplx_body.native(torch.zeros(T, 10), torch.as_tensor(poses[:, :3]), torch.as_tensor(poses[:, 3:66]),
+                               torch.as_tensor(trans)).joints[:, :22].double().numpy()
+    from zerohsi.body.joint_maps import SMPL_JOINT_NAMES, SMPL_TO_CORE
+
+    want = native[:, [SMPL_JOINT_NAMES.index(SMPL_TO_CORE[n]) for n in CORE_JOINTS if n not in
+                      ("left_hand", "right_hand")]]
+    got = core[:, [k for k, n in enumerate(CORE_JOINTS) if n not in ("left_hand", "right_hand")]]
+    np.testing.assert_allclose(got, want, atol=1e-4)
