@@ -260,8 +260,8 @@ def _skeleton(spec):
     # Xsens MVN naming (Chest..Chest4, collars, Shoulder as the upper arm, Hip/Knee/Ankle/Toe); Y up, cm
     ([("Hips", None, (0, 0, 0)), ("Chest", "Hips", (0, 10.7, 0)), ("Chest2", "Chest", (0, 10.5, 0)),
       ("Chest3", "Chest2", (0, 9.5, 0)), ("Chest4", "Chest3", (0, 9.5, 0)), ("Neck", "Chest4", (0, 13.5, 0)),
-      ("Head", "Neck", (0, 8.8, 0)), ("LeftCollar", "Chest4", (3, 7.5, 0)), ("LeftShoulder", "LeftCollar", (13.7, 0, 0)),
-      ("LeftElbow", "LeftShoulder", (28, 0, 0)), ("LeftWrist", "LeftElbow", (22, 0, 0)),
+      ("Head", "Neck", (0, 8.8, 0)), ("LeftCollar", "Chest4", (3, 7.5, 0)),
+      ("LeftShoulder", "LeftCollar", (13.7, 0, 0)), ("LeftElbow", "LeftShoulder", (28, 0, 0)), ("LeftWrist", "LeftElbow", (22, 0, 0)),
       ("LeftHip", "Hips", (9, 0, 0)), ("LeftKnee", "LeftHip", (0, -42, 0)), ("LeftAnkle", "LeftKnee", (0, -41, 0)),
       ("LeftToe", "LeftAnkle", (0, -8, 14))],
      {"pelvis": "Hips", "spine": "Chest", "chest": "Chest3", "neck": "Neck", "left_shoulder": "LeftShoulder",
