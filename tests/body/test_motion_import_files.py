@@ -201,6 +201,8 @@ def test_smpl_pickle_through_the_restricted_loader(tmp_path, anny_body):
     path.write_bytes(pickle.dumps(est))
     motion, res, report = import_smpl_motion(path, anny_body, iters=40, smooth_weight=0.0)
     assert len(motion) == T and report.up == "+z" and res.mean_error_m < 0.08
+    pelvis = core_joints(anny_body, model_joints(anny_body, motion.body)).numpy()[:, 0]
+    np.testing.assert_allclose(pelvis[-1] - pelvis[0], walk["trans"][-1] - walk["trans"][0], atol=0.03)
 
     class Payload:
         def __reduce__(self):

@@ -225,9 +225,10 @@ def _find_smpl_dict(obj, depth: int) -> Optional[dict]:
         src = inner if isinstance(inner, dict) else obj
         if isinstance(src.get("global_orient"), np.ndarray) and isinstance(src.get("body_pose"), np.ndarray):
             out = {"global_orient": src["global_orient"], "body_pose": src["body_pose"]}
-            for k in ("transl", "trans"):
-                if isinstance(src.get(k), np.ndarray):
-                    out["trans"] = src[k]
+            for k in ("transl", "trans"):  # 4D-Humans keeps the translation beside smpl_params
+                for holder in (src, obj):
+                    if "trans" not in out and isinstance(holder.get(k), np.ndarray):
+                        out["trans"] = holder[k]
             if isinstance(src.get("betas"), np.ndarray):
                 out["betas"] = src["betas"]
             return out
