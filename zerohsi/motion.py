@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -84,18 +85,56 @@ class Motion:
             d = load_npz(path)
         except FileNotFoundError:
             raise UserError(f"Motion file '{path}' does not exist; check the path.") from None
-        except (ValueError, OSError) as exc:
-            raise UserError(f"'{path}' is not a readable zerohsi motion npz ({exc}).") from None
+        except (ValueError, OSError, zipfile.BadZipFile, EOFError):
+            # numpy's own message would advise loading with allow_pickle, which zerohsi never does
+            raise UserError(f"'{path}' is not a readable zerohsi motion npz (not an npz of plain arrays).") from None
         missing = [k for k in ("body_transl", "body_global_orient", "body_body_pose", "body_shape", "body_model",
                                "fps") if k not in d]
         if missing:
             raise UserError(f"'{path}' is not a zerohsi motion file: missing {', '.join(missing)}.")
+        _check_lengths(path, d)
+        try:
+            provenance = json.loads(str(d["provenance"])) if "provenance" in d else {}
+        except ValueError:
+            raise UserError(f"'{path}' has a provenance entry that is not JSON; re-save the motion.") from None
+        if not isinstance(provenance, dict):
+            raise UserError(f"'{path}' has a provenance entry that is not a JSON object; re-save the motion.")
+        try:
+            fps = float(d["fps"])
+        except (TypeError, ValueError):
+            raise UserError(f"'{path}' has a frame rate that is not a number.") from None
+        if not (np.isfinite(fps) and fps > 0):
+            raise UserError(f"'{path}' has a frame rate of {fps:g}; it must be positive.")
         t = lambda k: torch.from_numpy(d[k]).float()  # noqa: E731
         body = BodyParams(t("body_transl"), t("body_global_orient"), t("body_body_pose"), t("body_shape"))
         return cls(
-            body=body, body_model=str(d["body_model"]), fps=float(d["fps"]),
+            body=body, body_model=str(d["body_model"]), fps=fps,
             object_poses=t("object_poses") if "object_poses" in d else None,
             K=t("K") if "K" in d else None, world_to_cam=t("world_to_cam") if "world_to_cam" in d else None,
             image_size=tuple(int(x) for x in d["image_size"]) if "image_size" in d else None,
-            provenance=json.loads(str(d["provenance"])) if "provenance" in d else {},
+            provenance=provenance,
         )
+
+
+#: per-frame arrays of a motion file and the trailing shape each must have (None: any width)
+_PER_FRAME = {"body_transl": (3,), "body_global_orient": (3,), "body_body_pose": None, "body_shape": None,
+              "object_poses": (4, 4), "K": (3, 3), "world_to_cam": (4, 4)}
+
+
+def _check_lengths(path, d: dict) -> None:
+    """Every per-frame array must be numeric, finite, of the right shape and hold the same number of frames."""
+    counts = {}
+    for key, tail in _PER_FRAME.items():
+        if key not in d:
+            continue
+        a = d[key]
+        ok_shape = a.ndim == 2 if tail is None else a.shape[1:] == tail
+        if not np.issubdtype(a.dtype, np.number) or a.ndim < 1 or not ok_shape:
+            want = "(T, N)" if tail is None else f"(T, {', '.join(map(str, tail))})"
+            raise UserError(f"'{path}' has '{key}' of shape {a.shape}; a motion file needs {want}.")
+        if not np.isfinite(a).all():
+            raise UserError(f"'{path}' has non-finite values in '{key}'.")
+        counts[key] = a.shape[0]
+    if len(set(counts.values())) > 1:
+        listing = ", ".join(f"{k} {n}" for k, n in counts.items())
+        raise UserError(f"'{path}' is inconsistent: its arrays hold different numbers of frames ({listing}).")

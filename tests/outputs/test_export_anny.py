@@ -1,4 +1,5 @@
-"""The exporters on the real default body (anny: 104 bones, 13,718 vertices, 9 bone weights per vertex)."""
+"""The exporters on the real default body (anny: 104 bones, 13,718 vertices, 9 bone weights per vertex); its native
+skeleton and parameters (npz-native, bvh-native); the SMPL-retargeted formats are tested in test_export_smpl."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ def test_anny_bvh_round_trip(anny_motion, tmp_path):
     from test_export_bvh import bvh_fk
 
     body, motion = anny_motion
-    path = export_motion(motion.slice(0, 2), body, tmp_path, "bvh", up="z")
+    path = export_motion(motion.slice(0, 2), body, tmp_path, "bvh-native", up="z")
+    assert path.name == "motion_anny.bvh"
     doc = bvh.Bvh(path.read_text())
     assert len(doc.get_joints_names()) == len(body.joint_names)
     fk = bvh_fk(doc)
@@ -61,7 +63,7 @@ def test_anny_glb_and_npz(anny_motion, tmp_path):
     G = _globals(g, _pose_at(g, 2))
     np.testing.assert_allclose(np.stack([G[j][:3, 3] for j in g.skins[0].joints]), joints[2], atol=5e-4)
 
-    d = np.load(export_motion(motion, body, tmp_path, "npz"), allow_pickle=False)
+    d = np.load(export_motion(motion, body, tmp_path, "npz-native"), allow_pickle=False)
     assert d["pose_body"].shape == (4, 103 * 3) and d["betas"].shape == (body.shape_dim,)
     assert str(d["surface_model_type"]) == "anny" and d["joints"].shape == (4, 104, 3)
     assert list(d["shape_names"])[:2] == ["gender", "age"]

@@ -64,8 +64,8 @@ def test_cli_export_builds_the_registered_body(tmp_path, anny_body, capsys):
     p = pose_preset(anny_body, "standing", on_floor=True)
     motion = Motion(body=type(p).cat([p, p]), body_model="anny", fps=10.0)
     run = make_run_folder(tmp_path / "anny", motion)
-    assert main(["export", str(run), "--format", "bvh", "--up", "z"]) == 0
-    text = (run / "exports" / "motion.bvh").read_text()
+    assert main(["export", str(run), "--format", "bvh-native", "--up", "z"]) == 0  # anny's own 104 bones
+    text = (run / "exports" / "motion_anny.bvh").read_text()
     assert text.count("JOINT ") == len(anny_body.joint_names) - 1 and "Frames: 2" in text
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,7 +50,14 @@ class Bvh:
 
     @property
     def fps(self) -> float:
-        return 1.0 / self.frame_time if self.frame_time > 0 else 30.0
+        return 1.0 / self.frame_time
+
+    def rest_positions(self) -> np.ndarray:
+        """(J,3) joint positions of the skeleton's rest pose (OFFSETs only, every channel zero)."""
+        pos = np.zeros((len(self.joints), 3))
+        for k, joint in enumerate(self.joints):
+            pos[k] = joint.offset if joint.parent < 0 else pos[joint.parent] + joint.offset
+        return pos
 
     def local_transforms(self) -> tuple[np.ndarray, np.ndarray]:
         """Per-frame local rotations (T,J,3,3) and translations (T,J,3) of every joint relative to its parent."""
@@ -99,14 +107,66 @@ def _axis_rotation(axis: int, angle: np.ndarray) -> np.ndarray:
 
 
 def parse_bvh(text: str) -> Bvh:
-    """Parse BVH text; raises ValueError with the reason when it is malformed."""
-    tokens = text.split()
+    """Parse BVH text; raises ValueError with the reason (and the line, for motion rows) when it is malformed.
+
+    Strict on the motion block: ``Frames`` must be a positive integer, ``Frame Time`` a positive number, and
+    there must be exactly ``Frames`` rows of exactly as many values as the hierarchy declares channels (a row
+    with one value too many or too few would shift every later channel of the file).
+    """
+    split = re.search(r"^[ \t]*MOTION[ \t\r]*$", text, flags=re.MULTILINE | re.IGNORECASE)
+    if split is None:
+        raise ValueError("no MOTION section")
+    joints, channel_count = _parse_hierarchy(text[:split.start()].split())
+    motion_lines = text[split.end():].split("\n")
+    first_line = text[:split.end()].count("\n") + 1  # 1-based number of the line after MOTION
+    rows = [(first_line + k, line.strip()) for k, line in enumerate(motion_lines) if line.strip()]
+    if len(rows) < 2:
+        raise ValueError("the MOTION section lacks its 'Frames:' and 'Frame Time:' lines")
+    frames = _header_number(rows[0], r"frames\s*:\s*(\S+)", "Frames:", int)
+    if frames <= 0:
+        raise ValueError(f"line {rows[0][0]} says 'Frames: {frames}'; a motion needs at least one frame")
+    frame_time = _header_number(rows[1], r"frame\s+time\s*:\s*(\S+)", "Frame Time:", float)
+    if not math.isfinite(frame_time) or frame_time <= 0:
+        raise ValueError(f"line {rows[1][0]} says 'Frame Time: {frame_time:g}'; it must be a positive number of "
+                         "seconds")
+    if channel_count == 0:
+        raise ValueError("the hierarchy declares no channels")
+    data = rows[2:]
+    if len(data) != frames:
+        raise ValueError(f"'Frames: {frames}' but the file holds {len(data)} rows of motion data")
+    motion = np.empty((frames, channel_count), dtype=np.float64)
+    for k, (lineno, line) in enumerate(data):
+        values = line.split()
+        if len(values) != channel_count:
+            raise ValueError(f"line {lineno} has {len(values)} values but the hierarchy declares {channel_count} "
+                             "channels")
+        try:
+            motion[k] = [float(v) for v in values]
+        except ValueError:
+            raise ValueError(f"line {lineno} holds a value that is not a number") from None
+    if not np.isfinite(motion).all():
+        raise ValueError("non-finite values in the motion data")
+    return Bvh(joints, motion, frame_time)
+
+
+def _header_number(row: tuple[int, str], pattern: str, label: str, kind):
+    lineno, line = row
+    m = re.fullmatch(pattern, line, flags=re.IGNORECASE)
+    if m is None:
+        raise ValueError(f"line {lineno} should read '{label} <number>', found {line[:40]!r}")
+    try:
+        return kind(m.group(1))
+    except ValueError:
+        raise ValueError(f"line {lineno}: {m.group(1)!r} is not a valid value for '{label}'") from None
+
+
+def _parse_hierarchy(tokens: list[str]) -> tuple[list[BvhJoint], int]:
     pos = 0
 
     def take() -> str:
         nonlocal pos
         if pos >= len(tokens):
-            raise ValueError("unexpected end of file")
+            raise ValueError("unexpected end of the hierarchy")
         pos += 1
         return tokens[pos - 1]
 
@@ -114,6 +174,13 @@ def parse_bvh(text: str) -> Bvh:
         got = take()
         if got.upper() != word:
             raise ValueError(f"expected {word}, found {got!r}")
+
+    def number() -> float:
+        tok = take()
+        try:
+            return float(tok)
+        except ValueError:
+            raise ValueError(f"expected a number, found {tok!r}") from None
 
     expect("HIERARCHY")
     joints: list[BvhJoint] = []
@@ -133,7 +200,7 @@ def parse_bvh(text: str) -> Bvh:
             if end:
                 name = f"{joints[parent].name}_End"
             expect("OFFSET")
-            offset = np.array([float(take()) for _ in range(3)])
+            offset = np.array([number() for _ in range(3)])
             joint = BvhJoint(name, parent, offset, end_site=end, channel_start=channel_count)
             joints.append(joint)
             stack.append(len(joints) - 1)
@@ -141,11 +208,16 @@ def parse_bvh(text: str) -> Bvh:
         tok = take()
         up = tok.upper()
         if up == "CHANNELS":
-            n = int(take())
+            count = take()
+            if not count.isdigit():
+                raise ValueError(f"CHANNELS of '{joints[stack[-1]].name}' must be followed by a count, found "
+                                 f"{count!r}")
+            n = int(count)
             chans = [take() for _ in range(n)]
             for ch in chans:
                 if ch[1:].lower() not in ("position", "rotation") or ch[0].lower() not in "xyz":
-                    raise ValueError(f"unknown channel {ch!r}")
+                    raise ValueError(f"joint '{joints[stack[-1]].name}' declares {n} channels, but {ch!r} is not "
+                                     "a channel name")
             joints[stack[-1]].channels = chans
             joints[stack[-1]].channel_start = channel_count
             channel_count += n
@@ -160,22 +232,9 @@ def parse_bvh(text: str) -> Bvh:
                 break
         else:
             raise ValueError(f"unexpected token {tok!r} in the hierarchy")
-    expect("MOTION")
-    expect("FRAMES:")
-    frames = int(take())
-    word = take()
-    if word.upper() == "FRAME":
-        word = take()
-        if word.upper() != "TIME:":
-            raise ValueError("expected 'Frame Time:'")
-    frame_time = float(take())
-    values = np.array([float(v) for v in tokens[pos:]], dtype=np.float64)
-    if channel_count == 0 or values.size < frames * channel_count:
-        raise ValueError(f"expected {frames} frames of {channel_count} values, found {values.size} values")
-    motion = values[: frames * channel_count].reshape(frames, channel_count)
-    if not np.isfinite(motion).all() or not math.isfinite(frame_time):
-        raise ValueError("non-finite values in the motion data")
-    return Bvh(joints, motion, frame_time)
+    if pos != len(tokens):
+        raise ValueError(f"unexpected {tokens[pos]!r} after the root joint's closing brace")
+    return joints, channel_count
 
 
 def load_bvh(path: str | os.PathLike) -> Bvh:

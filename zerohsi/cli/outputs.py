@@ -13,10 +13,13 @@ from zerohsi.errors import UserError
 def export(
     run_dir: Path = typer.Argument(..., help="A run folder (holds motion.npz)."),
     formats: list[str] = typer.Option(["npz"], "--format", "-f",
-                                      help="npz (AMASS-style), bvh or glb; repeat or comma-separate for several."),
+                                      help="npz (AMASS-style SMPL+H), bvh (SMPL joint names), bvh-mixamo, glb "
+                                           "(skinned body), npz-native or bvh-native (the body's own skeleton); "
+                                           "repeat or comma-separate for several."),
     up: Optional[str] = typer.Option(None, "--up", help="Up axis of the file: z or y (default: npz z, bvh/glb y)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder to write into (default: RUN_DIR/exports)."),
 ) -> None:
-    """Export the run's motion into RUN_DIR/exports/ (AMASS-style npz, BVH skeleton, skinned animated GLB)."""
+    """Export the run's motion for other tools (AMASS-style npz, BVH skeletons, skinned animated GLB)."""
     from zerohsi.outputs.export import FORMATS, export_run
 
     wanted = [f.strip().lower() for item in formats for f in item.split(",") if f.strip()]
@@ -25,8 +28,18 @@ def export(
             raise UserError(f"Unknown export format '{f}'; choose from {', '.join(FORMATS)}.")
     if up is not None and up.lower() not in ("z", "y"):
         raise UserError(f"Unknown up axis '{up}'; use --up z or --up y.")
+    if out is not None and out.exists() and not out.is_dir():
+        raise UserError(f"--out '{out}' is a file; give a folder to export into.")
+    if out is not None and not out.exists() and not out.parent.is_dir():
+        raise UserError(f"--out '{out}': its parent folder '{out.parent}' does not exist.")
     for f in wanted:
-        typer.echo(str(export_run(run_dir, f, up)))
+        report: dict = {}
+        path = export_run(run_dir, f, up, out_dir=out, report=report)
+        note = ""
+        if report:
+            note = (f"  (SMPL retarget position error: mean {100 * report['retarget_mean_error_m']:.2f} cm, "
+                    f"max {100 * report['retarget_max_error_m']:.2f} cm)")
+        typer.echo(f"{path}{note}")
 
 
 def view(

@@ -6,6 +6,8 @@
   ``render_reconstruction``, ``render_orbit``, ``orbit_cameras``.
 - ``zerohsi.outputs.report``: ``build_report(run_dir)``, ``build_sweep_report(folder)`` (self-contained HTML).
 - ``zerohsi.outputs.viewer.start_viewer(motion, body_model=..., scene=..., obj=...)``: the viser 3D viewer.
-- ``zerohsi.outputs.export``: ``export_motion(motion, body_model, out_dir, "npz"|"bvh"|"glb", up)``, ``export_run``.
+- ``zerohsi.outputs.export``: ``export_motion(motion, body_model, out_dir, fmt, up)`` (fmt in ``FORMATS``: npz, bvh,
+  bvh-mixamo, glb, npz-native, bvh-native), ``export_run``; ``export.smpl``: the SMPL-22 retarget.
+- ``zerohsi.outputs.motion_preview.write_preview(path, motion, body_model)``: a PNG strip / mp4 of the body.
 - ``zerohsi.outputs.run.RunFolder``: lazy access to a run folder's artifacts.
 """

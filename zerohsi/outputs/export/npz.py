@@ -107,17 +107,79 @@ def amass_arrays(motion: Motion, body_model: BodyModel, up: str = "z", *, object
         arrays.update(_smplx_parts(arrays["root_orient"], pose))
     else:
         arrays["pose_body"] = pose
-    if motion.object_poses is not None:
-        P = motion.object_poses.detach().double().cpu()
-        U = torch.as_tensor(up_matrix(up), dtype=torch.float64)
-        R, t = U @ P[:, :3, :3], P[:, :3, 3] @ U.T
-        poses = torch.zeros_like(P)
-        poses[:, :3, :3], poses[:, :3, 3], poses[:, 3, 3] = R, t, 1.0
-        arrays["obj_poses"] = poses.float().numpy()
-        arrays["obj_trans"] = t.float().numpy()
-        arrays["obj_root_orient"] = matrix_to_axis_angle(R).float().numpy()
-        if object_name:
-            arrays["obj_name"] = np.str_(object_name)
+    arrays.update(object_arrays(motion, up, object_name))
+    return arrays
+
+
+def object_arrays(motion: Motion, up: str, object_name: Optional[str]) -> dict[str, np.ndarray]:
+    """obj_poses (T,4,4), obj_trans, obj_root_orient (and obj_name) in the ``up`` frame; empty without an object."""
+    if motion.object_poses is None:
+        return {}
+    P = motion.object_poses.detach().double().cpu()
+    U = torch.as_tensor(up_matrix(up), dtype=torch.float64)
+    R, t = U @ P[:, :3, :3], P[:, :3, 3] @ U.T
+    poses = torch.zeros_like(P)
+    poses[:, :3, :3], poses[:, :3, 3], poses[:, 3, 3] = R, t, 1.0
+    arrays = {"obj_poses": poses.float().numpy(), "obj_trans": t.float().numpy(),
+              "obj_root_orient": matrix_to_axis_angle(R).float().numpy()}
+    if object_name:
+        arrays["obj_name"] = np.str_(object_name)
+    return arrays
+
+
+SMPLH_DESCRIPTION = (
+    "zerohsi motion as SMPL+H joint rotations (AMASS layout), retargeted from the '{body}' body onto the SMPL body "
+    "skeleton. poses (T,156) axis-angle: root, 21 body joints, 30 hand joints (zero); trans (T,3) m, with "
+    "pelvis = smpl_rest_joints[0] + trans; smpl_rest_joints (24,3): the rest joints (model frame, T-pose) of the "
+    "skeleton the rotations were solved on, SMPL's tree with the body's proportions (a SMPL model's own rest pelvis "
+    "differs by a few cm); betas are zero (the body's shape is not a SMPL shape); joints (T,22,3) the joints the "
+    "rotations produce on that skeleton; retarget_error_m their mean distance to the body's joints; up_axis says "
+    "which world axis points up."
+)
+
+
+def smplh_amass_arrays(motion: Motion, body_model: BodyModel, up: str = "z", *,
+                       object_name: Optional[str] = None) -> dict[str, np.ndarray]:
+    """AMASS-style SMPL+H arrays retargeted from any body with SMPL correspondences (zerohsi.outputs.export.smpl)."""
+    from scipy.spatial.transform import Rotation
+
+    from zerohsi.outputs.export.smpl import PARENTS22, SMPL22_NAMES, retarget_to_smpl
+
+    sm = retarget_to_smpl(body_model, motion.body, motion.fps)
+    T = sm.rotations.shape[0]
+    U = up_matrix(up)
+    rot = sm.rotations.copy()
+    rot[:, 0] = U @ rot[:, 0]  # rotating the world turns the root's model-to-world rotation
+    pelvis = sm.root @ U.T
+    trans = pelvis - sm.rest_model[0]  # SMPL rotates about the root joint: pelvis = J_0 + trans
+    aa = Rotation.from_matrix(rot.reshape(-1, 3, 3)).as_rotvec().reshape(T, -1, 3).astype(np.float32)
+    hands = np.zeros((T, 90), np.float32)
+    body = aa[:, 1:].reshape(T, 63)
+    name = str(getattr(body_model, "name", motion.body_model) or motion.body_model)
+    arrays: dict[str, np.ndarray] = {
+        "poses": np.concatenate([aa[:, 0], body, hands], axis=1),
+        "trans": trans.astype(np.float32),
+        "root_orient": aa[:, 0],
+        "pose_body": body,
+        "pose_hand": hands,
+        "betas": np.zeros(16, np.float32),
+        "num_betas": np.int64(16),
+        "gender": np.str_("neutral"),
+        "mocap_framerate": np.float64(motion.fps),
+        "mocap_frame_rate": np.float64(motion.fps),
+        "mocap_time_length": np.float64(T / motion.fps),
+        "surface_model_type": np.str_("smplh"),
+        "source_body_model": np.str_(name),
+        "joint_names": np.array(SMPL22_NAMES),
+        "parents": PARENTS22.copy(),
+        "joints": (sm.joints @ U.T).astype(np.float32),
+        "smpl_rest_joints": sm.rest_model.astype(np.float32),
+        "retarget_error_m": np.float64(sm.mean_error_m),
+        "retarget_max_error_m": np.float64(sm.max_error_m),
+        "up_axis": np.str_(up),
+        "description": np.str_(SMPLH_DESCRIPTION.format(body=name)),
+    }
+    arrays.update(object_arrays(motion, up, object_name))
     return arrays
 
 
@@ -147,9 +209,10 @@ def _take(aa: np.ndarray, start: int, count: int) -> np.ndarray:
 
 
 def write_amass_npz(path: str | os.PathLike, motion: Motion, body_model: BodyModel, up: str = "z", *,
-                    object_name: Optional[str] = None) -> dict[str, np.ndarray]:
-    """Write the AMASS-style npz atomically; returns the arrays written."""
-    arrays = amass_arrays(motion, body_model, up, object_name=object_name)
+                    object_name: Optional[str] = None, smpl: bool = False) -> dict[str, np.ndarray]:
+    """Write the AMASS-style npz atomically (``smpl``: the SMPL+H retarget, else the body's own parameters);
+    returns the arrays written."""
+    arrays = (smplh_amass_arrays if smpl else amass_arrays)(motion, body_model, up, object_name=object_name)
     atomic_savez(path, **arrays)
     return arrays
 
