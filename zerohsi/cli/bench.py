@@ -64,11 +64,14 @@ def bench(
     ablations = [a for item in (ablation or []) for a in _split(item)]
     console = Console(highlight=False)
 
-    def progress(rec: dict) -> None:
-        state = "skipped (done)" if rec.get("skipped") else rec.get("status")
-        msg = f" {rec['error']}" if rec.get("error") else ""
-        console.print(f"{rec.get('variant')}/{rec.get('instance')}/seed{rec.get('seed')}: {state}{msg}",
-                      markup=False)
+    def progress(rec: Optional[dict], tracker) -> None:
+        if rec is not None:
+            state = "skipped (done)" if rec.get("skipped") else rec.get("status")
+            msg = f" {rec['error']}" if rec.get("error") else ""
+            wall = f" in {rec['wall_s']:.0f}s" if rec.get("wall_s") and not rec.get("skipped") else ""
+            console.print(f"{rec.get('variant')}/{rec.get('instance')}/seed{rec.get('seed')}: {state}{wall}{msg}",
+                          markup=False)
+        console.print(f"[{tracker.line()}]", markup=False)
 
     report = run_bench(out_dir=out, suite=suite, instances=_split(instances) or None, seeds=seeds, preset=preset,
                        ablations=ablations, plugins=chosen, overrides=overrides or [], executor=executor,

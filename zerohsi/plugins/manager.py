@@ -131,11 +131,12 @@ class PluginHost:
                     self._fail(status, "broken", f"{hook_name} raised {type(exc).__name__}: {exc}", exc)
 
     def _registrar(self, role: str, status: PluginStatus):
-        def register(name: str, factory, *, config: type | None = None, description: str = "") -> None:
+        def register(name: str, factory, *, config: type | None = None, description: str = "",
+                     columns=()) -> None:
             if not isinstance(name, str) or not name.isidentifier():
                 raise PluginError(f"{role} name {name!r} from {status.distribution} must be a Python identifier.")
             entry = Entry(role, name, factory, config, description.strip(), status.name, status.distribution,
-                          status.version)
+                          status.version, tuple(dict(c) for c in columns))
             self.registries[role].add(entry)
             status.components.append((role, name))
 

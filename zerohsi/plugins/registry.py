@@ -23,6 +23,9 @@ class Entry:
     plugin: str  # entry-point name of the plugin that registered it
     distribution: str
     version: str
+    #: metrics only: the values it produces, as table columns ({key, label, better, unit, tables}); ``tables`` names
+    #: the benchmark tables (e.g. ["table1"], or ["all"]) the column is added to, beside the paper's own columns
+    columns: tuple = ()
 
     def default_config(self) -> Any:
         return self.config() if self.config is not None else None
