@@ -18,4 +18,5 @@ def test_evaluate_merges_and_reports_skips(stick_body, motion_factory, monkeypat
     assert abs(res.values["mpjpe_mm"] - 20.0) < 1e-3
     assert "foot_sliding" in res.values
     assert set(res.skipped) == {"penetration", "clip_score", "contact"}
-    assert "inputs not available" in res.skipped["penetration"]
+    assert "scene" in res.skipped["penetration"] and "rendered" in res.skipped["clip_score"]
+    assert "object" in res.skipped["contact"]

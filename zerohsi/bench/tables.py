@@ -160,7 +160,7 @@ def build_tables(rows: list[dict[str, Any]], paper: Optional[dict[str, Any]] = N
         for method, select in (spec.get("ours") or {}).items():
             picked = [r for r in rows if _matches(r, table.split, select, spec.get("exclude_scenes") or ())]
             for paper_setup, label, group in _groups(picked):
-                name = method if paper_setup else " · ".join(p for p in (method, label) if p)
+                name = method if paper_setup else f"{method} · {label or 'unknown setup'}"
                 values = [_mean([r.get(c.key) for r in group]) for c in cols]
                 skipped = [None if v is not None else _skip_reason(group, c.key, owner)
                            for v, c in zip(values, cols, strict=True)]
