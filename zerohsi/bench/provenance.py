@@ -85,6 +85,7 @@ def run_provenance(cfg: Any, setup: Any, video: Any, masks: Any, evaluation: Any
         "pose_initializer": cfg.pose_initializer.name,
         "body_model": getattr(setup.avatar.body_model, "name", cfg.avatar.body.name),
         **scene_provenance(setup.scene),
+        "object": getattr(setup.obj, "name", None) if setup.obj is not None else None, "prompt": setup.prompt,
         "image_size": [int(cfg.render.width), int(cfg.render.height)],
         "num_frames": int(cfg.video.num_frames), "fps": float(cfg.video.fps),
         "tracking_iters": int(cfg.tracking.iters), "fit_iters": int(cfg.fit.iters),

@@ -234,18 +234,20 @@ def to_latex(table: Table) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot_table(table: Table, path: Path) -> Path:
-    """One bar chart per column, paper rows solid and ours hatched; written atomically as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def table_figure(table: Table):
+    """One bar chart per column, paper rows solid and ours hatched, as a matplotlib Figure (no pyplot state)."""
+    from matplotlib.figure import Figure
 
     n = len(table.columns)
     ncols = min(4, n)
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.8 * nrows), squeeze=False)
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    # long row labels (setup labels) hang below each chart: make room for them
+    label_in = 0.065 * max((len(_label(r)) for r in table.rows), default=0)
+    fig = Figure(figsize=(3.2 * ncols, (2.2 + label_in) * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    import matplotlib
+
+    colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     names = list(dict.fromkeys(r.name for r in table.rows))
     for i, col in enumerate(table.columns):
         ax = axes[i // ncols][i % ncols]
@@ -262,11 +264,51 @@ def plot_table(table: Table, path: Path) -> Path:
     for k in range(n, nrows * ncols):
         axes[k // ncols][k % ncols].axis("off")
     fig.suptitle(table.caption, fontsize=10)
-    fig.tight_layout()
+    return fig
+
+
+def plot_table(table: Table, path: Path) -> Path:
+    """:func:`table_figure` written atomically as PNG."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = table_figure(table)
+    FigureCanvasAgg(fig)
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
     return Path(path)
+
+
+def to_html(table: Table) -> str:
+    """The table as HTML (caption, header with arrows, rows, skipped cells marked, notes) for the sweep report."""
+    import html
+
+    e = html.escape
+    head = "".join(f"<th>{e(h)}</th>" for h in ["Method", *[f"{c.label} {c.arrow}" for c in table.columns]])
+    body = []
+    for row in table.rows:
+        cells = [f"<td>{e(_label(row))}</td>"]
+        for i in range(len(row.values)):
+            reason = row.skip_reason(i) if row.values[i] is None else None
+            title = f' title="{e(reason)}"' if reason else ""
+            cells.append(f'<td class="num"{title}>{e(_cell(row, i))}</td>')
+        body.append(f'<tr class="{row.source}">{"".join(cells)}</tr>')
+    notes = "".join(f"<li>{e(n)}</li>" for n in table.notes)
+    return (f"<p><b>{e(table.caption)}</b></p><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
+            f"</table>" + (f'<ul class="note">{notes}</ul>' if notes else ""))
+
+
+def sweep_tables(sweep_dir: Path) -> list[Table]:
+    """The paper tables of a sweep folder's records (diversity across seeds included); [] for a folder that holds
+    no benchmark records."""
+    from zerohsi.bench.harness import add_diversity
+    from zerohsi.bench.results import tidy_rows
+    from zerohsi.bench.sweep import iter_records
+
+    records = list(iter_records(sweep_dir))
+    if not records:
+        return []
+    add_diversity(records)
+    return build_tables(tidy_rows(records))
 
 
 def write_tables(tables: list[Table], out_dir: Path, figures: bool = True) -> dict[str, Path]:
