@@ -101,9 +101,19 @@ SETUP_FIELDS = ("generator", "segmenter", "pose_initializer", "body_model", "ima
                 "tracking_iters", "fit_iters", "root_only_iters", "opt_body", "opt_all", "refiners")
 
 
+#: presets that are the paper's setup up to what the provenance itself tells (paper_anny: only the body differs)
+PAPER_FAMILY = ("paper", "paper_anny")
+
+
 def reference_preset(preset: Optional[str]) -> str:
     """The paper preset a run is compared with: its own when it is the paper's or a Table 4 ablation of it."""
     return preset if preset and (preset == "paper" or preset.startswith("ablations/")) else "paper"
+
+
+def in_paper_family(preset: Optional[str]) -> bool:
+    """Whether a preset is the paper's (or an ablation, or paper_anny): its label then names each difference
+    (e.g. "anny") rather than the preset."""
+    return not preset or preset in PAPER_FAMILY or preset.startswith("ablations/")
 
 
 @functools.lru_cache(maxsize=8)
@@ -131,7 +141,7 @@ def setup_differences(prov: dict[str, Any], reference: dict[str, Any], preset: O
         out.append("test signal")
     elif prov.get("generator") not in (None, reference.get("generator")):
         out.append(str(prov["generator"]))
-    own_preset = bool(preset) and reference_preset(preset) != preset
+    own_preset = not in_paper_family(preset)
     if own_preset:
         out.append(str(preset))
     if prov.get("body_model") not in (None, reference.get("body_model")):
