@@ -120,3 +120,27 @@ def test_baseline_inputs_come_from_the_runs_scene_and_object(sweep, tmp_path):
     chois = json.loads((tmp_path / DYNAMIC / "seed0" / "chois_input.json").read_text())
     assert chois["object"] == "barbell" and "object_pose_start" in chois
     assert json.loads((tmp_path / STATIC / "seed0" / "chois_input.json").read_text())["object"] is None
+
+
+def test_baseline_rendered_and_scored_like_a_run(sweep, tmp_path, monkeypatch):
+    from zerohsi.bench.baselines.scoring import instance_setup, score_baseline
+    from zerohsi.poseinit.testing import write_smpl_family_model
+
+    out, _ = sweep
+    monkeypatch.setenv("ZEROHSI_CLIP_WEIGHTS", "random")
+    model = write_smpl_family_model(tmp_path / "SMPLX_NEUTRAL.npz", "smplx")
+    T = 9  # 30 fps -> 3 frames at 10 fps, as long as the run
+    t = np.arange(T, dtype=np.float64) / 30
+    (tmp_path / "lingo.pkl").write_bytes(pickle.dumps({
+        "transl": np.stack([0.3 * t, np.full(T, 0.9), np.zeros(T)], -1), "body_pose": np.zeros((T, 63)),
+        "global_orient": np.zeros((T, 3))}))
+    setup, _ = instance_setup("anyinteraction-lite", STATIC, "anny", "fast", TINY)
+    rec = score_baseline("lingo", tmp_path / "lingo.pkl", instance=STATIC, seed=0, out_dir=out,
+                         suite="anyinteraction-lite", options={"model_path": str(model), "fit_iters": 10},
+                         setup=setup)
+    run = out / "lingo" / STATIC / "seed0"
+    frames = load_npz(run / "recon_frames.npz")["frames"]
+    assert frames.shape == (3, 36, 48, 3)  # rendered from the zerohsi run's tracked cameras
+    assert {"clip_score", "clip_consistency", "pene_pct", "foot_sliding"} <= set(rec["metrics"])
+    assert rec["provenance"]["cameras"] == "zerohsi run" and rec["provenance"]["clip_random_weights"] is True
+    assert rec["paper_setup"] is False and "anny" in rec["setup_label"]

@@ -10,8 +10,8 @@ import torch
 
 from zerohsi.bench.tables import build_tables, to_markdown
 from zerohsi.config.loader import apply_plugin_choices
-from zerohsi.config.validate import merge_into, to_object
 from zerohsi.config.schema import RunConfig
+from zerohsi.config.validate import merge_into, to_object
 from zerohsi.metrics.base import EvalContext
 from zerohsi.metrics.evaluate import default_metrics, evaluate
 from zerohsi.plugins import hookimpl
