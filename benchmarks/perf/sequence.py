@@ -1,9 +1,10 @@
-"""Per-stage time per frame of a whole run, for the `fast` and `paper` presets (offline components).
+"""Per-stage time per frame of a whole run, for the `fast` and `paper_anny` presets (offline components).
 
     python benchmarks/perf/sequence.py                       # fast preset, 12 frames
-    python benchmarks/perf/sequence.py --preset paper --frames 6
-The paper preset is run with the offline components (scripted video, scene-difference masks, previous-frame
-initialisation) so that it needs no API keys; its image size and iteration counts are the paper's.
+    python benchmarks/perf/sequence.py --preset paper_anny --frames 6
+The paper_anny preset (the paper's setup on the free anny body) is run with the offline components (scripted video,
+scene-difference masks, previous-frame initialisation) so that it needs no API keys or model files; its image size
+and iteration counts are the paper's.
 """
 
 from __future__ import annotations

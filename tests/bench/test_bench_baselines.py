@@ -141,12 +141,19 @@ def test_score_baseline_writes_a_record_the_tables_pick_up(tmp_path):
         def sdf(self, p):
             return p[..., 2]
 
+    from types import SimpleNamespace
+
     model = write_smpl_family_model(tmp_path / "SMPLX_NEUTRAL.npz", "smplx")
     _lingo_output(tmp_path / "lingo.pkl")
+    setup = SimpleNamespace(scene=Floor(), obj=None, prompt="walk", avatar=SimpleNamespace(body_model=get_host().build(
+        "body_model", "anny")))
     rec = score_baseline("lingo", tmp_path / "lingo.pkl", instance="inst", seed=0, out_dir=tmp_path / "sweep",
-                         options={"model_path": str(model), "fit_iters": 20}, context=(Floor(), None, "walk", False))
+                         options={"model_path": str(model), "fit_iters": 20}, setup=setup, render=False)
     assert rec["status"] == "ok" and {"pene_mean", "foot_sliding"} <= set(rec["metrics"])
     assert "contact" in rec["skipped_metrics"]  # static: no object
+    assert "rendered" in rec["skipped_metrics"]["clip_score"]  # no renders: skipped, not scored on something else
     assert (tmp_path / "sweep" / "lingo" / "inst" / "seed0" / "record.json").is_file()
     t1 = build_tables(tidy_rows([rec]))[0]
-    assert any(r.name == "LINGO" and r.source == "ours" for r in t1.rows)
+    # retargeted onto anny in a procedural scene: not the paper's setup, and the row says so
+    lingo = [r for r in t1.rows if r.source == "ours"]
+    assert [r.name for r in lingo] == ["LINGO · anny · procedural scenes"] and lingo[0].skip_reason(0)

@@ -23,8 +23,10 @@ def test_bench_cli_prints_paper_tables(tmp_path, monkeypatch, capsys):
     code = main(["bench", "--suite", "anyinteraction-lite", "--seeds", "2", "--preset", "fast", "--out", str(out)])
     text = capsys.readouterr().out
     assert code == 0, text
-    assert "TRUMANS (paper)" in text and "ZeroHSI (ours, n=2)" in text and "21.50" in text
-    assert "2/2 runs succeeded" in text
+    # a fake run carries no provenance: it never makes the paper-named row
+    assert "TRUMANS (paper)" in text and "ZeroHSI · fast · no provenance (ours, n=2)" in text and "21.50" in text
+    assert "ZeroHSI (ours" not in text
+    assert "2/2 runs succeeded" in text and "[1/2 runs done" in text and "running zerohsi/lite_sit/seed1" in text
     assert main(["bench", "--seeds", "2", "--preset", "fast", "--out", str(out)]) == 2  # exists: needs --resume
     assert main(["bench", "tables", str(out)]) == 0
     assert "Table 4" in capsys.readouterr().out

@@ -20,24 +20,39 @@ def test_paper_rows_match_the_published_numbers():
 
 
 def test_ours_rows_average_matching_runs_only():
+    paper = {"paper_setup": True, "setup_label": ""}
+    smoke = {"paper_setup": False, "setup_label": "test signal · fast"}
     rows = [
-        {"status": "ok", "method": "zerohsi", "variant": "zerohsi", "dynamic": False, "scene": "gym", "pene_max": 1.0},
-        {"status": "ok", "method": "zerohsi", "variant": "zerohsi", "dynamic": False, "scene": "gym", "pene_max": 3.0},
+        {"status": "ok", "method": "zerohsi", "variant": "zerohsi", "dynamic": False, "scene": "gym", "pene_max": 1.0,
+         **paper},
+        {"status": "ok", "method": "zerohsi", "variant": "zerohsi", "dynamic": False, "scene": "gym", "pene_max": 3.0,
+         **paper},
         {"status": "ok", "method": "zerohsi", "variant": "zerohsi", "dynamic": False, "scene": "truck",
-         "pene_max": 100.0},  # the paper's static tables leave the Truck scene out
-        {"status": "failed", "method": "zerohsi", "variant": "zerohsi", "dynamic": False, "pene_max": 50.0},
-        {"status": "ok", "method": "zerohsi", "variant": "wo_opt_body", "dynamic": False, "pene_max": 7.0},
-        {"status": "ok", "method": "zerohsi", "variant": "zerohsi", "dynamic": True, "contact": 0.5},
+         "pene_max": 100.0, **paper},  # the paper's static tables leave the Truck scene out
+        {"status": "failed", "method": "zerohsi", "variant": "zerohsi", "dynamic": False, "pene_max": 50.0, **paper},
+        {"status": "ok", "method": "zerohsi", "variant": "zerohsi", "dynamic": False, "scene": "gym", "pene_max": 9.0,
+         "skipped_clip_score": "no rendered reconstruction frames to score", **smoke},
+        {"status": "ok", "method": "zerohsi", "variant": "wo_opt_body", "dynamic": False, "pene_max": 7.0, **paper},
+        {"status": "ok", "method": "zerohsi", "variant": "zerohsi", "dynamic": True, "contact": 0.5, **paper},
     ]
     t1, t2, t4 = build_tables(rows)
     ours = {r.name: r for r in t1.rows if r.source == "ours"}
-    assert set(ours) == {"ZeroHSI"} and ours["ZeroHSI"].n == 2 and ours["ZeroHSI"].values[5] == 2.0
+    assert set(ours) == {"ZeroHSI", "ZeroHSI · test signal · fast"}
+    assert ours["ZeroHSI"].n == 2 and ours["ZeroHSI"].values[5] == 2.0  # the smoke run stays out of the paper row
+    smoke_row = ours["ZeroHSI · test signal · fast"]
+    assert smoke_row.n == 1 and smoke_row.values[5] == 9.0 and smoke_row.skip_reason(0).startswith("no rendered")
     assert next(r for r in t2.rows if r.source == "ours").values[6] == 0.5
     ablation = next(r for r in t4.rows if r.name == "w/o OPT_body" and r.source == "ours")
     assert ablation.values[4] == 7.0 and ablation.values[0] is None
     md = to_markdown(t1)
-    assert "| ZeroHSI (ours, n=2) | – | – | – | – | – | 2.0000 | – |" in md and "zerohsi's reading" in md
-    assert "TRUMANS (paper) & 22.36" in to_latex(t1) and "Pene. \\%" in to_latex(t1)
+    assert "| ZeroHSI (ours, n=2) | – | – | – | – | – | 2.0000 | – |" in md
+    assert "| ZeroHSI · test signal · fast (ours, n=1) | skipped | – |" in md
+    assert "CLIP score skipped for ZeroHSI · test signal · fast (ours, n=1): no rendered" in md
+    assert "percent of body vertices inside the scene" in md and "Foot sliding" in md and "mm per frame" in md
+    # captions count what each side averages: never the paper's 55 sequences for our 3 runs
+    assert "**Table 1: static scenes (paper: 55 sequences; ours: 3 runs)**" in md
+    tex = to_latex(t1)
+    assert "TRUMANS (paper) & 22.36" in tex and "Pene. \\%" in tex and "ZeroHSI $\\cdot$ test signal" in tex
 
 
 def test_write_tables_and_bad_table_file(tmp_path, monkeypatch):

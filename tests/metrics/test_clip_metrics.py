@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from zerohsi.errors import UserError
-from zerohsi.metrics.base import EvalContext
+from zerohsi.metrics.base import EvalContext, MetricSkipped
 from zerohsi.metrics.clip import ClipConsistency, ClipScore, load_clip
 from zerohsi.metrics.configs import ClipConfig
 from zerohsi.video.video import Video
@@ -53,7 +53,7 @@ def test_clip_score_matches_manual_computation(stick_body, motion_factory, tiny_
     frames = _frames(3, 2)
     prompt = "a person sits on the sofa"
     out = ClipScore(_cfg(tiny_weights)).compute(
-        motion_factory(torch.zeros(3, 3)), EvalContext(stick_body, prompt=prompt, video=Video(frames, fps=10)))
+        motion_factory(torch.zeros(3, 3)), EvalContext(stick_body, prompt=prompt, rendered=Video(frames, fps=10)))
     clip = load_clip(_cfg(tiny_weights))
     with torch.no_grad():
         img = clip.model.encode_image(clip.preprocess(torch.from_numpy(frames)))
@@ -61,9 +61,21 @@ def test_clip_score_matches_manual_computation(stick_body, motion_factory, tiny_
     img = img / img.norm(dim=-1, keepdim=True)
     txt = txt / txt.norm(dim=-1, keepdim=True)
     assert out["clip_score"] == pytest.approx(100 * float((img @ txt[0]).mean()), abs=1e-3)
-    assert "clip_random_weights" not in out
-    assert ClipScore(_cfg(tiny_weights)).compute(motion_factory(torch.zeros(3, 3)),
-                                                 EvalContext(stick_body, prompt=prompt)) == {}
+    assert set(out) == {"clip_score"}
+    # the source video is never a stand-in for missing renders: skipped with the reason
+    source_only = EvalContext(stick_body, prompt=prompt, video=Video(frames, fps=10))
+    with pytest.raises(MetricSkipped, match="rendered"):
+        ClipScore(_cfg(tiny_weights)).compute(motion_factory(torch.zeros(3, 3)), source_only)
+    # scoring the source video on purpose gives it its own key
+    src = ClipScore(ClipConfig(**{**vars(_cfg(tiny_weights)), "frames": "video"})).compute(
+        motion_factory(torch.zeros(3, 3)), source_only)
+    assert src["clip_score_source"] == pytest.approx(out["clip_score"], abs=1e-4) and "clip_score" not in src
+
+
+def test_consistency_of_one_frame_is_skipped_not_perfect(stick_body, motion_factory, tiny_weights):
+    with pytest.raises(MetricSkipped, match="two frames"):
+        ClipConsistency(_cfg(tiny_weights)).compute(motion_factory(torch.zeros(1, 3)),
+                                                    EvalContext(stick_body, rendered=Video(_frames(1, 0), fps=10)))
 
 
 def test_weights_are_really_loaded(tiny_weights):

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from zerohsi.geometry import axis_angle_to_matrix, make_transform
-from zerohsi.metrics.base import EvalContext
+from zerohsi.metrics.base import EvalContext, MetricSkipped
 from zerohsi.metrics.configs import FootSlidingConfig
 from zerohsi.metrics.contact import HandObjectContact
 from zerohsi.metrics.diversity import Diversity, diversity_of
@@ -89,8 +89,11 @@ def test_scene_penetration(stick_body, motion_factory):
     # frame 0: each foot has vertices at z=0.02 and 0.00 -> depths 0.01 + 0.03, two feet -> 0.08 m
     assert out["pene_max"] == pytest.approx(0.08, abs=1e-6)
     assert out["pene_mean"] == pytest.approx(0.04, abs=1e-6)
-    assert out["pene_pct"] == pytest.approx(0.5)
-    assert ScenePenetration().compute(motion_factory(transl), EvalContext(stick_body)) == {}
+    # Pene%: frame 0 has the 4 foot vertices of 42 inside, frame 1 none -> 100 * (4/42 + 0) / 2 percent
+    assert out["pene_pct"] == pytest.approx(100 * 4 / 42 / 2)
+    assert out["pene_frames"] == pytest.approx(0.5)  # the old frame fraction, under its own name
+    with pytest.raises(MetricSkipped, match="scene"):
+        ScenePenetration().compute(motion_factory(transl), EvalContext(stick_body))
 
 
 def _hand_motion(stick_body, motion_factory):
@@ -112,7 +115,8 @@ def test_contact_and_object_penetration(stick_body, motion_factory):
     expected_cm = 100 * (0.10 + 0.08) / 4 / 2
     assert ObjectPenetration().compute(motion, ctx)["obj_pene_cm"] == pytest.approx(expected_cm, abs=1e-4)
     motion.object_poses = None
-    assert HandObjectContact().compute(motion, ctx) == {}
+    with pytest.raises(MetricSkipped, match="object poses"):
+        HandObjectContact().compute(motion, ctx)
 
 
 def test_fidelity_metrics(stick_body, motion_factory):
@@ -158,7 +162,8 @@ def test_object_and_camera_errors(stick_body, motion_factory):
     # camera centre = -R^T t: |centre| = 5 cm as well
     assert cam["cam_rot_err_deg"] == pytest.approx(10.0, abs=1e-3)
     assert cam["cam_transl_err_cm"] == pytest.approx(5.0, abs=1e-4)
-    assert ObjectError().compute(pred, EvalContext(stick_body)) == {}
+    with pytest.raises(MetricSkipped, match="ground-truth"):
+        ObjectError().compute(pred, EvalContext(stick_body))
 
 
 def test_mask_iou(stick_body, motion_factory):
@@ -179,7 +184,8 @@ def test_diversity(stick_body, motion_factory):
     assert out["diversity"] == pytest.approx(0.35, abs=1e-6)
     joints = [stick_body(m.body).joints for m in (a, b, c)]
     assert diversity_of(joints) == pytest.approx((0.3 + 0.4 + 0.5) / 3, abs=1e-6)
-    assert Diversity().compute(a, EvalContext(stick_body)) == {}
+    with pytest.raises(MetricSkipped, match="seeds"):
+        Diversity().compute(a, EvalContext(stick_body))
 
 
 def test_penetration_can_leave_the_floor_out(stick_body, motion_factory):

@@ -41,7 +41,9 @@ def test_standing_still_on_the_floor(anny_body):
     assert pene["pene_max"] < 1e-3  # touching, not inside
     sunk = Motion(motion.body.replace(transl=motion.body.transl - torch.tensor([0.0, 0.0, 0.05])), motion.body_model,
                   10.0)
-    assert ScenePenetration().compute(sunk, EvalContext(anny_body, scene=Floor()))["pene_pct"] == 1.0
+    sunk_pene = ScenePenetration().compute(sunk, EvalContext(anny_body, scene=Floor()))
+    assert sunk_pene["pene_frames"] == 1.0  # every frame has a vertex inside
+    assert 0.0 < sunk_pene["pene_pct"] < 20.0  # but only the vertices within 5 cm of the soles (percent)
 
 
 def test_gliding_feet_slide(anny_body):

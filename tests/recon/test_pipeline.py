@@ -39,13 +39,15 @@ def test_run_writes_every_artifact(reference_run):
     d = reference_run.run_dir
     for name in ("config.yaml", "video.mp4", "overlay.mp4", "motion.npz", "metrics.json", "timings.json",
                  "losses.json", "masks.npz", "ground_truth_motion.npz", "log.txt", "exports/motion.npz",
-                 "motion_unrefined.npz", "refine.json"):
+                 "motion_unrefined.npz", "refine.json", "recon_frames.npz", "reconstruction.mp4"):
         assert (d / name).exists(), name
     motion = Motion.load(d / "motion.npz")
     assert len(motion) == 3 and motion.K is not None
-    metrics = json.loads((d / "metrics.json").read_text())
+    saved = json.loads((d / "metrics.json").read_text())  # {values, skipped, provenance, run}
+    metrics = saved["values"]
     assert {"mpjpe_mm", "root_err_cm", "cam_transl_err_cm", "unrefined/mpjpe_mm"} <= set(metrics)
     assert all(np.isfinite(v) for v in metrics.values())
+    assert saved["run"]["test_signal"] is True and saved["run"]["body_model"] == "anny"
     losses = json.loads((d / "losses.json").read_text())
     assert len(losses["fit"]) == 3 and len(losses["fit"][1]) == 3
     timings = json.loads((d / "timings.json").read_text())

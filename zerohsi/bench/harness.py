@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +25,57 @@ class BenchReport:
     @property
     def failed(self) -> list[dict[str, Any]]:
         return [r for r in self.records if r.get("status") != "ok"]
+
+
+class SweepProgress:
+    """Runs done / total, the estimated time left and the run now in progress (executors run the specs in order)."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = list(keys)
+        self.done: set[str] = set()
+        self.start = time.perf_counter()
+        self._ran = 0  # runs that really ran (resumed ones finish at once and would skew the ETA)
+        self._ran_s = 0.0
+
+    @property
+    def total(self) -> int:
+        return len(self.keys)
+
+    def finished(self, rec: dict[str, Any]) -> None:
+        self.done.add(f"{rec.get('variant')}/{rec.get('instance')}/seed{rec.get('seed')}")
+        if not rec.get("skipped"):
+            self._ran += 1
+            self._ran_s += float(rec.get("wall_s") or 0.0)
+
+    @property
+    def current(self) -> Optional[str]:
+        """The next run not finished yet: the one a sequential executor is running now."""
+        return next((k for k in self.keys if k not in self.done), None)
+
+    @property
+    def eta_s(self) -> Optional[float]:
+        left = self.total - len(self.done)
+        if not self._ran:
+            return None
+        return left * self._ran_s / self._ran
+
+    def line(self) -> str:
+        eta = self.eta_s
+        parts = [f"{len(self.done)}/{self.total} runs done"]
+        if eta is not None and len(self.done) < self.total:
+            parts.append(f"ETA {_duration(eta)}")
+        if self.current:
+            parts.append(f"running {self.current}")
+        return ", ".join(parts)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
 def suite_instances(suite: str, only: Optional[Iterable[str]] = None) -> list[tuple[str, Optional[bool], str]]:
@@ -83,6 +135,7 @@ def add_diversity(records: list[dict[str, Any]], host=None) -> None:
         for i, rec in enumerate(recs):
             others = [pairwise_joint_distance(joints[i], joints[j]) for j in range(len(recs)) if j != i]
             rec.setdefault("metrics", {})["diversity"] = sum(others) / len(others)
+            (rec.get("skipped_metrics") or {}).pop("diversity", None)
 
 
 def run_bench(*, out_dir: Path, suite: str = "anyinteraction", instances: Optional[Iterable[str]] = None,
@@ -96,13 +149,14 @@ def run_bench(*, out_dir: Path, suite: str = "anyinteraction", instances: Option
 
     Variants: the preset itself (variant ``zerohsi``) unless ``include_full`` is False, plus one per ablation name
     (preset ``ablations/<name>``). ``run_fn`` replaces the pipeline (tests inject a fake one). ``metrics``: what
-    each run is scored with (default :data:`zerohsi.metrics.evaluate.DEFAULT_METRICS`; one whose inputs or weights
-    are missing is skipped and noted in the run's record); diversity is computed across seeds afterwards.
+    each run computes (default: every registered metric, :func:`zerohsi.metrics.evaluate.default_metrics`; one whose
+    inputs or weights are missing is recorded as skipped with its reason); diversity is computed across seeds
+    afterwards. ``progress(rec, done, total, eta_s)`` is called after each run.
     """
     from zerohsi.bench.provenance import provenance
     from zerohsi.bench.results import tidy_rows, write_results
     from zerohsi.bench.tables import build_tables, write_tables
-    from zerohsi.metrics.evaluate import DEFAULT_METRICS
+    from zerohsi.metrics.evaluate import default_metrics
     from zerohsi.plugins import get_host
 
     out_dir = Path(out_dir)
@@ -115,7 +169,7 @@ def run_bench(*, out_dir: Path, suite: str = "anyinteraction", instances: Option
     if not variants:
         raise UserError("Nothing to run: enable the full method or name an --ablation.")
     host = get_host()
-    metric_names = list(DEFAULT_METRICS if metrics is None else metrics)
+    metric_names = list(default_metrics(host) if metrics is None else metrics)
     for name in metric_names:
         host.get("metric", name)  # an unknown name stops here, before any hour-long run
     specs = plan(suite, suite_instances(suite, instances), seed_list, variants, out_dir, resume, overrides,
@@ -132,9 +186,14 @@ def run_bench(*, out_dir: Path, suite: str = "anyinteraction", instances: Option
 
         logger = SweepLogger(out_dir, group=out_dir.name)
 
+    tracker = SweepProgress([s.key for s in specs])
+    if progress is not None:
+        progress(None, tracker)
+
     def on_record(rec: dict[str, Any]) -> None:
+        tracker.finished(rec)
         if progress is not None:
-            progress(rec)
+            progress(rec, tracker)
         if logger is not None:
             logger.log_run(rec)
 

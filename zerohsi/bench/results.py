@@ -12,18 +12,31 @@ from typing import Any
 from zerohsi.io import atomic_path, atomic_write_json, atomic_write_text
 
 ID_COLUMNS = ("method", "variant", "instance", "scene", "seed", "suite", "dynamic", "status", "error", "run_dir",
-              "config_hash", "wall_s")
+              "config_hash", "wall_s", "paper_setup", "setup_label")
+#: prefixes of the flattened columns: a skipped metric's reason, a provenance field
+SKIPPED_PREFIX = "skipped_"
+PROVENANCE_PREFIX = "prov_"
 
 
 def tidy_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Flatten records: identity columns, then every metric key, then ``time_<stage>`` timings."""
+    """Flatten records: identity columns, every metric key, ``skipped_<metric>`` (the reason a metric was not
+    computed), ``prov_<field>`` (what produced the numbers) and ``time_<stage>`` timings."""
     rows = []
     for rec in records:
         row = {k: rec.get(k) for k in ID_COLUMNS}
         row.update({k: v for k, v in (rec.get("metrics") or {}).items()})
+        row.update({f"{SKIPPED_PREFIX}{k}": v for k, v in (rec.get("skipped_metrics") or {}).items()})
+        row.update({f"{PROVENANCE_PREFIX}{k}": _scalar(v) for k, v in (rec.get("provenance") or {}).items()})
         row.update({f"time_{k}": v for k, v in (rec.get("timings") or {}).items()})
         rows.append(row)
     return rows
+
+
+def _scalar(v: Any) -> Any:
+    """Lists (image size, refiners) as one CSV cell."""
+    if isinstance(v, (list, tuple)):
+        return "x".join(str(x) for x in v) if v and all(isinstance(x, int) for x in v) else ",".join(map(str, v))
+    return v
 
 
 def columns(rows: list[dict[str, Any]]) -> list[str]:

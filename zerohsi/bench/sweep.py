@@ -1,8 +1,10 @@
 """A benchmark sweep: instances × seeds × method variants, each a pipeline run in its own folder.
 
 Each run writes only inside its folder (``<out>/<variant>/<instance>/seed<k>/``) and ends with a ``record.json``: the
-tidy row of that run (status, error, metrics, timings, config hash). A finished run is skipped on ``--resume``; a
-failing run is recorded as failed and the sweep goes on.
+tidy row of that run (status, error, metrics, skipped metrics, provenance, setup label, timings, config hash). The
+run itself computes the metrics (the harness passes its metric list into the run's config), so the run folder's
+metrics.json and report hold them too. A finished run is skipped on ``--resume``; a failing run is recorded as failed
+and the sweep goes on.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ class RunSpec:
     dynamic: Optional[bool] = None
     extra_overrides: list[str] = field(default_factory=list)
     scene: Optional[str] = None
-    #: metrics the harness computes on the run's result (beside those the run config asks for)
+    #: metrics the run computes (passed as its config's ``metrics``; empty: what the preset says)
     metrics: list[str] = field(default_factory=list)
 
     @property
@@ -79,7 +81,8 @@ def run_config(spec: RunSpec):
     """The RunConfig of one run: the variant's preset and overrides, then the instance and seed."""
     from zerohsi.config import load_config
 
-    overrides = [*spec.variant.overrides, *spec.extra_overrides, f"seed={spec.seed}",
+    metrics = [f"metrics=[{','.join(spec.metrics)}]"] if spec.metrics else []
+    overrides = [*metrics, *spec.variant.overrides, *spec.extra_overrides, f"seed={spec.seed}",
                  f"instance.suite={spec.suite}", f"instance.name={spec.instance}",
                  f"run_name={spec.instance}_seed{spec.seed}"]
     return load_config(spec.variant.preset, overrides, spec.variant.plugins or None)
@@ -126,8 +129,7 @@ def execute(spec: RunSpec, run_fn: Optional[RunFn] = None) -> dict[str, Any]:
         resume = spec.resume and (run_dir / "config.yaml").exists()
         result = (run_fn or pipeline_run)(cfg, run_dir, resume)
         rec["metrics"] = {k: float(v) for k, v in (getattr(result, "metrics", None) or {}).items()}
-        if spec.metrics:
-            _score(rec, result, run_dir, spec.metrics)
+        _add_run_metrics(rec, run_dir, spec.variant.preset)
         rec["timings"] = {k: float(v) for k, v in (getattr(result, "timings", None) or {}).items()}
         motion = getattr(result, "motion", None)
         if motion is not None and not (run_dir / "motion.npz").exists():
@@ -145,20 +147,21 @@ def execute(spec: RunSpec, run_fn: Optional[RunFn] = None) -> dict[str, Any]:
     return rec
 
 
-def _score(rec: dict[str, Any], result: Any, run_dir: Path, metrics: list[str]) -> None:
-    """Add the harness's metrics to a finished run's record. A metric that crashes is noted (traceback in
-    metrics_error.txt) without failing the run: the hour of reconstruction behind it is still good."""
-    from zerohsi.bench.run_eval import evaluate_result
+def _add_run_metrics(rec: dict[str, Any], run_dir: Path, preset: str) -> None:
+    """Copy the run's own evaluation (metrics.json: values, skipped metrics with reasons, provenance) into its
+    record, with the label of its setup: the tables put only runs of the paper's setup in the "ours" rows."""
+    import json
 
-    try:
-        scored = evaluate_result(result, run_dir, metrics)
-    except Exception as exc:  # noqa: BLE001 - see docstring
-        rec["skipped_metrics"] = {"evaluation": f"{type(exc).__name__}: {exc}"}
-        atomic_write_text(run_dir / "metrics_error.txt", traceback.format_exc())
-        return
-    if scored is not None:
-        rec["metrics"].update(scored.values)
-        rec["skipped_metrics"] = scored.skipped
+    from zerohsi.bench.provenance import setup_label
+
+    path = run_dir / "metrics.json"
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    if isinstance(data.get("values"), dict):
+        rec["metrics"].update({k: float(v) for k, v in data["values"].items() if isinstance(v, (int, float))})
+        rec["skipped_metrics"] = dict(data.get("skipped") or {})
+    prov = {**(data.get("run") or {}), "preset": preset}
+    rec["provenance"] = prov
+    rec["paper_setup"], rec["setup_label"] = setup_label(prov, preset)
 
 
 @dataclass

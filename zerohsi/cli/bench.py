@@ -64,11 +64,14 @@ def bench(
     ablations = [a for item in (ablation or []) for a in _split(item)]
     console = Console(highlight=False)
 
-    def progress(rec: dict) -> None:
-        state = "skipped (done)" if rec.get("skipped") else rec.get("status")
-        msg = f" {rec['error']}" if rec.get("error") else ""
-        console.print(f"{rec.get('variant')}/{rec.get('instance')}/seed{rec.get('seed')}: {state}{msg}",
-                      markup=False)
+    def progress(rec: Optional[dict], tracker) -> None:
+        if rec is not None:
+            state = "skipped (done)" if rec.get("skipped") else rec.get("status")
+            msg = f" {rec['error']}" if rec.get("error") else ""
+            wall = f" in {rec['wall_s']:.0f}s" if rec.get("wall_s") and not rec.get("skipped") else ""
+            console.print(f"{rec.get('variant')}/{rec.get('instance')}/seed{rec.get('seed')}: {state}{wall}{msg}",
+                          markup=False)
+        console.print(f"[{tracker.line()}]", markup=False)
 
     report = run_bench(out_dir=out, suite=suite, instances=_split(instances) or None, seeds=seeds, preset=preset,
                        ablations=ablations, plugins=chosen, overrides=overrides or [], executor=executor,
@@ -125,14 +128,21 @@ def import_baseline(
     suite: str = typer.Option("anyinteraction", "--suite", help="Benchmark suite."),
     out: Path = typer.Option(Path("runs/bench"), "--out", help="Sweep folder the scored record joins."),
     model_path: Optional[str] = typer.Option(None, "--smplx-model", help="SMPL-X model file (or folder)."),
+    preset: str = typer.Option("paper_anny", "--preset", help="Preset whose scene, avatar and image size render "
+                               "the baseline (as the sweep's runs)."),
+    overrides: Optional[list[str]] = typer.Option(None, "--set", help="Config override for the render setup."),
 ) -> None:
-    """Import a baseline's SMPL-X output, retarget it to our body, score it and add it to a sweep's tables."""
+    """Import a baseline's SMPL-X output, retarget it to our body, render and score it like our runs (CLIP on the
+    renders from the matching zerohsi run's cameras) and add it to a sweep's tables."""
     from zerohsi.bench.baselines.scoring import score_baseline
 
     options = {"model_path": model_path} if model_path else None
-    rec = score_baseline(method, output, instance=instance, seed=seed, out_dir=out, suite=suite, options=options)
+    rec = score_baseline(method, output, instance=instance, seed=seed, out_dir=out, suite=suite, options=options,
+                         preset=preset, overrides=overrides or [])
     for key, value in sorted(rec["metrics"].items()):
         typer.echo(f"{key}: {value:.4f}")
+    for name, reason in sorted(rec["skipped_metrics"].items()):
+        typer.echo(f"{name}: skipped ({reason})")
     typer.echo(f"recorded in {rec['run_dir']}; `zerohsi bench tables {out}` shows it beside the paper")
 
 

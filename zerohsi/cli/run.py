@@ -39,6 +39,9 @@ def run_command(
     table.add_column("value", justify="right")
     for k, v in sorted(result.metrics.items()):
         table.add_row(k, f"{v:.4g}" if isinstance(v, float) else str(v))
+    evaluation = (result.extras or {}).get("evaluation")
+    for name, reason in sorted((evaluation.skipped if evaluation is not None else {}).items()):
+        table.add_row(name, f"skipped: {reason}")
     console.print(table)
     total = sum(result.timings.values())
     console.print(f"finished in {total:.1f} s; artifacts in {result.run_dir}")

@@ -101,13 +101,15 @@ def load_config(
 
 
 def apply_plugin_choices(node: DictConfig, chosen: dict[str, str]) -> DictConfig:
-    """Replace each role's default by the named component (``zerohsi bench --plugins kling,smpler_x``)."""
+    """Replace each role's default by the named component (``zerohsi bench --plugins kling,smpler_x``); metrics are
+    added to the run's list instead (an empty list already means every registered metric)."""
     for role, name in chosen.items():
         if role == "refiner":
             preset = {r.name: r for r in node.refiners}
             node.refiners = [preset.get(n) or OmegaConf.structured(ComponentConfig(name=n)) for n in name.split(",")]
         elif role == "metric":
-            node.metrics = name.split(",")
+            if node.metrics:
+                node.metrics = list(dict.fromkeys([*node.metrics, *name.split(",")]))
         elif role == "render_backend":
             node.render.backend = name
         elif role in ROLE_FIELDS:

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 _LAZY = {"EvalContext": "zerohsi.metrics.base", "Metric": "zerohsi.metrics.base",
-         "DEFAULT_METRICS": "zerohsi.metrics.evaluate", "Evaluation": "zerohsi.metrics.evaluate",
+         "MetricSkipped": "zerohsi.metrics.base", "default_metrics": "zerohsi.metrics.evaluate",
+         "Evaluation": "zerohsi.metrics.evaluate",
          "evaluate": "zerohsi.metrics.evaluate"}
 
 

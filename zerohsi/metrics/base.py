@@ -31,8 +31,18 @@ class EvalContext:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
+class MetricSkipped(Exception):
+    """Raised by a metric that cannot be computed for this run; the message (one sentence) says why.
+
+    The run records the metric as skipped with that reason instead of a value: a metric never stands in a
+    best-possible number (e.g. consistency 1 for a single frame) or another input (e.g. the source video for the
+    reconstruction's renders) for what it cannot measure.
+    """
+
+
 @runtime_checkable
 class Metric(Protocol):
     def compute(self, motion: Motion, ctx: EvalContext) -> dict[str, float]:
-        """Named values (e.g. {'pene_mean': ..., 'pene_max': ..., 'pene_pct': ...}); {} when inapplicable."""
+        """Named values (e.g. {'pene_mean': ..., 'pene_max': ..., 'pene_pct': ...}); raises :class:`MetricSkipped`
+        (or returns {}) when it does not apply to this run."""
         ...

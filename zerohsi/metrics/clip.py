@@ -2,7 +2,13 @@
 
 No weights are ever downloaded: ``weights`` must name a local file (or ``ZEROHSI_CLIP_WEIGHTS`` must), or be the
 literal ``"random"``, which builds the architecture with random weights (for tests and smoke runs only: the numbers
-mean nothing then, and the output says so with ``clip_random_weights = 1``).
+mean nothing then, and the metric's provenance says so with ``random_weights: true``, which keeps such runs out of
+the tables' "ours" rows).
+
+The frames scored are the reconstruction rendered with the run's avatar, object, scene and tracked cameras
+(``ctx.rendered``, see :mod:`zerohsi.outputs.reconstruction`). Without renders the metrics are skipped; they never
+fall back to the source video. ``frames="video"`` scores the source video on purpose, under its own keys
+(``clip_score_source``, ``clip_consistency_source``).
 """
 
 from __future__ import annotations
@@ -11,14 +17,14 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from zerohsi.errors import UserError
-from zerohsi.metrics.base import EvalContext
+from zerohsi.metrics.base import EvalContext, MetricSkipped
 from zerohsi.metrics.configs import ClipConfig
 from zerohsi.motion import Motion
 
@@ -120,13 +126,18 @@ def load_clip(cfg: ClipConfig) -> ClipModel:
     return loaded
 
 
-def select_frames(ctx: EvalContext, which: str) -> Optional[Video]:
-    """The frames a CLIP metric scores: the re-rendered reconstruction or the source video."""
-    if which == "rendered":
-        return ctx.rendered
-    if which == "video":
-        return ctx.video
-    return ctx.rendered if ctx.rendered is not None else ctx.video
+FRAMES = ("rendered", "video")
+
+
+def select_frames(ctx: EvalContext, which: str) -> Video:
+    """The frames a CLIP metric scores: the rendered reconstruction, or (on request) the source video."""
+    if which not in FRAMES:
+        raise UserError(f"CLIP option frames='{which}' is not one of {', '.join(FRAMES)}; use 'rendered'.")
+    video = ctx.rendered if which == "rendered" else ctx.video
+    if video is None or len(video) == 0:
+        what = "rendered reconstruction frames" if which == "rendered" else "source video"
+        raise MetricSkipped(f"no {what} to score")
+    return video
 
 
 def clip_score(image_emb: torch.Tensor, text_emb: torch.Tensor) -> float:
@@ -135,30 +146,35 @@ def clip_score(image_emb: torch.Tensor, text_emb: torch.Tensor) -> float:
 
 
 def clip_consistency(image_emb: torch.Tensor) -> float:
-    """Mean over t of cos(image_t, image_{t+1}) for unit-norm (T,D) embeddings; 1 for a single frame."""
+    """Mean over t of cos(image_t, image_{t+1}) for unit-norm (T,D) embeddings with T >= 2."""
     if image_emb.shape[0] < 2:
-        return 1.0
+        raise ValueError("CLIP consistency needs at least two frames")
     return float((image_emb[1:] * image_emb[:-1]).sum(-1).mean())
 
 
 class _ClipMetric:
     def __init__(self, cfg: ClipConfig | None = None) -> None:
         self.cfg = cfg or ClipConfig()
+        #: what produced the last value: the CLIP model, its weights, and which frames were scored
+        self.provenance: dict[str, Any] = {}
 
-    def _embed(self, ctx: EvalContext) -> tuple[Optional[ClipModel], Optional[torch.Tensor]]:
-        video = select_frames(ctx, self.cfg.frames)
-        if video is None or len(video) == 0:
-            return None, None
+    def _frames(self, ctx: EvalContext) -> Video:
+        return select_frames(ctx, self.cfg.frames)
+
+    def _embed(self, ctx: EvalContext, video: Video) -> tuple[ClipModel, torch.Tensor]:
         cache = ctx.extras.setdefault("_clip_embeddings", {})
         clip = load_clip(self.cfg)
         key = (id(video), id(clip))
         if key not in cache:
             cache[key] = (video, clip.encode_frames(video.frames, self.cfg.batch_size))
+        weights = self.cfg.weights or os.environ.get(WEIGHTS_ENV) or ""
+        self.provenance = {"model": self.cfg.model, "random_weights": clip.random_weights,
+                           "weights": RANDOM if clip.random_weights else Path(weights).name,
+                           "frames": self.cfg.frames, "num_frames": len(video)}
         return clip, cache[key][1]
 
-    @staticmethod
-    def _flag(clip: ClipModel) -> dict[str, float]:
-        return {"clip_random_weights": 1.0} if clip.random_weights else {}
+    def _key(self, name: str) -> str:
+        return name if self.cfg.frames == "rendered" else f"{name}_source"
 
 
 class ClipScore(_ClipMetric):
@@ -167,18 +183,19 @@ class ClipScore(_ClipMetric):
 
     def compute(self, motion: Motion, ctx: EvalContext) -> dict[str, float]:
         if not ctx.prompt:
-            return {}
-        clip, emb = self._embed(ctx)
-        if emb is None:
-            return {}
-        return {"clip_score": clip_score(emb, clip.encode_text(ctx.prompt)), **self._flag(clip)}
+            raise MetricSkipped("no text prompt to score the frames against")
+        video = self._frames(ctx)
+        clip, emb = self._embed(ctx, video)
+        return {self._key("clip_score"): clip_score(emb, clip.encode_text(ctx.prompt))}
 
 
 class ClipConsistency(_ClipMetric):
-    """clip_consistency: mean cosine similarity of the CLIP image embeddings of adjacent frames (1 = identical)."""
+    """clip_consistency: mean cosine similarity of the CLIP image embeddings of adjacent frames (1 = identical);
+    skipped for fewer than two frames."""
 
     def compute(self, motion: Motion, ctx: EvalContext) -> dict[str, float]:
-        clip, emb = self._embed(ctx)
-        if emb is None:
-            return {}
-        return {"clip_consistency": clip_consistency(emb), **self._flag(clip)}
+        video = self._frames(ctx)
+        if len(video) < 2:
+            raise MetricSkipped("CLIP consistency needs at least two frames")
+        clip, emb = self._embed(ctx, video)
+        return {self._key("clip_consistency"): clip_consistency(emb)}

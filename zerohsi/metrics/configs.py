@@ -14,15 +14,16 @@ class ClipConfig:
     weights: Optional[str] = None
     #: overrides of the architecture's open_clip config (embed_dim, vision_cfg, text_cfg), for custom variants
     architecture: dict[str, Any] = field(default_factory=dict)
-    #: which frames are scored: "auto" (the re-rendered reconstruction, else the source video), "rendered", "video"
-    frames: str = "auto"
+    #: which frames are scored: "rendered" (the reconstruction rendered with the run's avatar, object, scene and
+    #: tracked cameras; the paper's protocol) or "video" (the source video: keys get a ``_source`` suffix)
+    frames: str = "rendered"
     batch_size: int = 16
     device: str = "auto"
 
 
 @dataclass
 class PenetrationConfig:
-    #: SDF values above -tolerance_m count as "not inside" for pene_pct (numerical slack of grid SDFs)
+    #: SDF values above -tolerance_m count as "not inside" for pene_pct / pene_frames (slack of grid SDFs)
     tolerance_m: float = 0.0
     #: count the solid below the floor as scene (the scene SDF as is); False scores furniture and walls only
     include_floor: bool = True

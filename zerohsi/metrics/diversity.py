@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import torch
 
-from zerohsi.metrics.base import EvalContext
+from zerohsi.metrics.base import EvalContext, MetricSkipped
 from zerohsi.metrics.posed import common_length, posed_core_joints
 from zerohsi.motion import Motion
 
@@ -28,7 +28,8 @@ def diversity_of(joint_sets: Sequence[torch.Tensor]) -> float:
 
 class Diversity:
     """diversity (metres): mean per-joint distance (over frames and CORE_JOINTS) between this motion and each motion
-    in ``ctx.others`` (the other seeds of the same instance), averaged over those motions. {} without others.
+    in ``ctx.others`` (the other seeds of the same instance), averaged over those motions. Skipped without others
+    (``zerohsi bench`` computes it across the seeds of a sweep).
     """
 
     def __init__(self, cfg=None) -> None:
@@ -36,7 +37,7 @@ class Diversity:
 
     def compute(self, motion: Motion, ctx: EvalContext) -> dict[str, float]:
         if not ctx.others:
-            return {}
+            raise MetricSkipped("needs the other seeds of the same instance (zerohsi bench computes it across seeds)")
         mine = posed_core_joints(motion, ctx)
         dists = [pairwise_joint_distance(mine, posed_core_joints(o, ctx)) for o in ctx.others]
         return {"diversity": sum(dists) / len(dists)}

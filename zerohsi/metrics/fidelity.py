@@ -1,6 +1,6 @@
 """Ground-truth fidelity for sources that know the true motion (the scripted test signal, synthetic data).
 
-All metrics here compare ``motion`` with ``ctx.ground_truth`` over their common frames and return {} without one.
+All metrics here compare ``motion`` with ``ctx.ground_truth`` over their common frames and are skipped without one.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from zerohsi.geometry import axis_angle_to_matrix, rotation_angle_deg
-from zerohsi.metrics.base import EvalContext
+from zerohsi.metrics.base import EvalContext, MetricSkipped
 from zerohsi.metrics.posed import common_length, posed_core_joints
 from zerohsi.motion import Motion
 
@@ -38,7 +38,7 @@ class JointError:
 
     def compute(self, motion: Motion, ctx: EvalContext) -> dict[str, float]:
         if ctx.ground_truth is None:
-            return {}
+            raise MetricSkipped("no ground-truth motion (only scripted or synthetic sources have one)")
         pred, gt = posed_core_joints(motion, ctx), posed_core_joints(ctx.ground_truth, ctx)
         n = common_length(pred.shape[0], gt.shape[0])
         pred, gt = pred[:n].double(), gt[:n].double()
@@ -57,7 +57,7 @@ class RootError:
 
     def compute(self, motion: Motion, ctx: EvalContext) -> dict[str, float]:
         if ctx.ground_truth is None:
-            return {}
+            raise MetricSkipped("no ground-truth motion (only scripted or synthetic sources have one)")
         pred = posed_core_joints(motion, ctx, ["pelvis"])[:, 0]
         gt = posed_core_joints(ctx.ground_truth, ctx, ["pelvis"])[:, 0]
         n = common_length(pred.shape[0], gt.shape[0])
@@ -73,7 +73,7 @@ class OrientError:
     def compute(self, motion: Motion, ctx: EvalContext) -> dict[str, float]:
         gt = ctx.ground_truth
         if gt is None:
-            return {}
+            raise MetricSkipped("no ground-truth motion (only scripted or synthetic sources have one)")
         n = common_length(len(motion), len(gt))
         Ra = axis_angle_to_matrix(motion.body.global_orient[:n].detach().double())
         Rb = axis_angle_to_matrix(gt.body.global_orient[:n].detach().double())
@@ -91,15 +91,17 @@ def _pose_errors(pred: torch.Tensor, gt: torch.Tensor) -> tuple[float, float]:
 
 class ObjectError:
     """obj_rot_err_deg (geodesic, degrees) and obj_transl_err_cm (centimetres): mean over frames of the
-    object-to-world pose error. {} for static scenes (no object poses on either side)."""
+    object-to-world pose error. Skipped for static scenes (no object poses on either side)."""
 
     def __init__(self, cfg=None) -> None:
         pass
 
     def compute(self, motion: Motion, ctx: EvalContext) -> dict[str, float]:
         gt = ctx.ground_truth
-        if gt is None or gt.object_poses is None or motion.object_poses is None:
-            return {}
+        if gt is None:
+            raise MetricSkipped("no ground-truth motion (only scripted or synthetic sources have one)")
+        if gt.object_poses is None or motion.object_poses is None:
+            raise MetricSkipped("no object poses (a static scene)")
         rot, transl = _pose_errors(motion.object_poses, gt.object_poses)
         return {"obj_rot_err_deg": rot, "obj_transl_err_cm": transl}
 
@@ -113,8 +115,10 @@ class CameraError:
 
     def compute(self, motion: Motion, ctx: EvalContext) -> dict[str, float]:
         gt = ctx.ground_truth
-        if gt is None or gt.world_to_cam is None or motion.world_to_cam is None:
-            return {}
+        if gt is None:
+            raise MetricSkipped("no ground-truth motion (only scripted or synthetic sources have one)")
+        if gt.world_to_cam is None or motion.world_to_cam is None:
+            raise MetricSkipped("no cameras on the motion or its ground truth")
         from zerohsi.geometry import invert_transform
 
         rot, transl = _pose_errors(invert_transform(motion.world_to_cam.double()),
@@ -141,7 +145,7 @@ class MaskIoU:
 
     def compute(self, motion: Motion, ctx: EvalContext) -> dict[str, float]:
         if ctx.masks is None or ctx.gt_masks is None:
-            return {}
+            raise MetricSkipped("no true masks to compare the segmenter's with (only the scripted source has them)")
         out = {"mask_iou_human": mask_iou(ctx.masks.human, ctx.gt_masks.human)}
         if ctx.masks.object is not None and ctx.gt_masks.object is not None:
             out["mask_iou_object"] = mask_iou(ctx.masks.object, ctx.gt_masks.object)

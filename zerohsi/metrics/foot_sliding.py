@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from zerohsi.metrics.base import EvalContext
+from zerohsi.metrics.base import EvalContext, MetricSkipped
 from zerohsi.metrics.configs import FootSlidingConfig
 from zerohsi.metrics.posed import posed_core_joints
 from zerohsi.motion import Motion
@@ -48,7 +48,7 @@ def sliding_mm(joint: torch.Tensor, floor: float, threshold_m: float) -> float:
     """
     T = joint.shape[0]
     if T < 2:
-        return 0.0
+        raise ValueError("foot sliding needs at least two frames")
     h = joint[:-1, 2] - floor
     disp = (joint[1:, :2] - joint[:-1, :2]).norm(dim=-1)
     weight = (2.0 - torch.pow(2.0, h / threshold_m)).abs()
@@ -59,13 +59,17 @@ def sliding_mm(joint: torch.Tensor, floor: float, threshold_m: float) -> float:
 class FootSliding:
     """foot_sliding (mm): mean over left/right ankle (H = 0.08 m) and left/right foot (H = 0.04 m) of
     :func:`sliding_mm`; the floor comes from :func:`estimate_floor_height` (or the scene's floor height).
-    Also reports the per-joint values and ``floor_height_m``.
+    Also reports the per-joint values and ``floor_height_m``. Skipped for fewer than two frames.
+
+    Units: millimetres per frame, with the sum divided by T as in NeMF/CHOIS (not by the T−1 displacements).
     """
 
     def __init__(self, cfg: FootSlidingConfig | None = None) -> None:
         self.cfg = cfg or FootSlidingConfig()
 
     def compute(self, motion: Motion, ctx: EvalContext) -> dict[str, float]:
+        if len(motion) < 2:
+            raise MetricSkipped("foot sliding needs at least two frames")
         names = [n for n, _ in FOOT_JOINTS]
         joints = posed_core_joints(motion, ctx, names)  # (T,4,3)
         if self.cfg.floor == "scene" and ctx.scene is not None and hasattr(ctx.scene, "floor_height"):

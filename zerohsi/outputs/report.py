@@ -340,6 +340,10 @@ def build_sweep_report(root: str | os.PathLike, out: str | os.PathLike | None = 
             ax.set_visible(False)
         sections.append(_section("Per-metric values (x: run number in the table, dotted: mean)", figure_png(fig),
                                  "plots"))
+    from zerohsi.bench.tables import sweep_tables, table_figure, to_html
+
+    # a benchmark sweep: the paper's tables beside ours, each with its chart, ahead of the per-run metrics
+    sections[:0] = [_section(t.title, to_html(t) + figure_png(table_figure(t)), t.key) for t in sweep_tables(root)]
     path = Path(out) if out is not None else root / "report.html"
     text = _template().substitute(title=html.escape(f"zerohsi sweep: {root.name}"),
                                   subtitle=html.escape(f"{len(runs)} runs"), sections="\n".join(sections),

@@ -132,14 +132,14 @@ class PluginHost:
 
     def _registrar(self, role: str, status: PluginStatus):
         def register(name: str, factory, *, config: type | None = None, description: str = "",
-                     requirements=None) -> None:
+                     requirements=None, columns=()) -> None:
             if not isinstance(name, str) or not name.isidentifier():
                 raise PluginError(f"{role} name {name!r} from {status.distribution} must be a Python identifier.")
             if requirements is not None and not callable(requirements):
                 raise PluginError(f"{role} '{name}' from {status.distribution} passes requirements={requirements!r}, "
                                   "which is not callable; pass a function of the component's config.")
             entry = Entry(role, name, factory, config, description.strip(), status.name, status.distribution,
-                          status.version, requirements)
+                          status.version, requirements, tuple(dict(c) for c in columns))
             self.registries[role].add(entry)
             status.components.append((role, name))
 

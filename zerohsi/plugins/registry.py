@@ -25,6 +25,9 @@ class Entry:
     version: str
     #: ``requirements(cfg) -> list[str]``: the component's missing requirements for a validated config (see missing)
     requirements: Callable[[Any], list[str]] | None = None
+    #: metrics only: the values it produces, as table columns ({key, label, better, unit, tables}); ``tables`` names
+    #: the benchmark tables (e.g. ["table1"], or ["all"]) the column is added to, beside the paper's own columns
+    columns: tuple = ()
 
     def default_config(self) -> Any:
         return self.config() if self.config is not None else None

@@ -104,6 +104,24 @@ def free_pose_mask(model, free_joints, like: torch.Tensor) -> Optional[torch.Ten
     return mask.reshape(-1)
 
 
+def align_to_initial_state(transl: torch.Tensor, orient: torch.Tensor, transl0: torch.Tensor,
+                           orient0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """A world trajectory (T,3) root translations, (T,3) axis-angle orientations, moved rigidly so that its frame 0
+    is the known initial state (transl0, orient0); returns the moved (transl, orient).
+
+    The one rigid motion (R, c) of the world with R = R0 · R_init(0)^T makes frame 0's root orientation R0 and its
+    pelvis the known one; every later frame keeps its motion relative to frame 0:
+    transl'_t = transl0 + R (transl_t − transl_0),  R'_t = R · R_t. (The pelvis offset of the rest body cancels: the
+    body rotates about its pelvis.) Used by the "w/o OPT_all" ablation, so frame 0 → 1 does not jump from the known
+    state to the initializer's own estimate of frame 0.
+    """
+    dt = transl.dtype
+    R_t = axis_angle_to_matrix(orient.double())
+    R = axis_angle_to_matrix(orient0.double().to(orient.device)) @ R_t[0].transpose(-1, -2)
+    moved = transl0.double().to(transl.device) + (transl.double() - transl.double()[0]) @ R.T
+    return moved.to(dt), matrix_to_axis_angle(R @ R_t).to(dt)
+
+
 class HSIFitting:
     """A FrameProblem over the clip; ``motion_tensors()`` returns the fitted sequence."""
 
@@ -134,6 +152,14 @@ class HSIFitting:
         self.object_depth0: Optional[torch.Tensor] = None
         self.color_params = list(setup.avatar.color_parameters())
         self.pose_mask = free_pose_mask(setup.avatar.body_model, cfg.free_joints, self.pose[0])
+        self.world_root: Optional[tuple[torch.Tensor, torch.Tensor]] = None
+        if not cfg.opt_all:
+            if not init.world or init.body is None:
+                raise UserError("fit.opt_all=false plays the pose initializer's world trajectory as is, but this "
+                                "initializer gives none; use one that estimates a world trajectory (e.g. "
+                                "pose_initializer.name=wham) or keep fit.opt_all=true.")
+            self.world_root = align_to_initial_state(init.body.transl.detach(), init.body.global_orient.detach(),
+                                                     b0.transl.detach()[0], b0.global_orient.detach()[0])
 
     # -- problem interface ---------------------------------------------------------------------------------------
     def num_frames(self) -> int:
@@ -162,10 +188,10 @@ class HSIFitting:
         if self.pose_mask is not None and self.cfg.opt_body:
             # zero gradients leave Adam's moments at zero: the bones outside free_joints do not move
             self.p_pose.register_hook(lambda g: g * self.pose_mask)
-        if not self.cfg.opt_all and self.init.world and self.init.body is not None:
-            # ablation "w/o OPT_all": the initializer's world trajectory as is
-            self.p_transl = self.init.body.transl[t].detach().to(self.p_transl).clone()
-            self.p_orient = self.init.body.global_orient[t].detach().to(self.p_orient).clone()
+        if self.world_root is not None:
+            # ablation "w/o OPT_all": the initializer's world trajectory as is (rigidly aligned at frame 0)
+            self.p_transl = self.world_root[0][t].to(self.p_transl).clone()
+            self.p_orient = self.world_root[1][t].to(self.p_orient).clone()
         opts = {"root": torch.optim.Adam([self.p_transl, self.p_orient], lr=self.cfg.lr)}
         if self.cfg.opt_body:
             opts["body"] = torch.optim.Adam([self.p_pose], lr=self.cfg.lr)

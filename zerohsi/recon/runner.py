@@ -183,13 +183,11 @@ class ClipRunner:
         motion.save(self.run_dir / "motion.npz")
         if cfg.refiners:
             raw_motion.save(self.run_dir / "motion_unrefined.npz")
-        gt = results[0]["gt_motion"] if clips == 1 else None
         with self.store.timed("evaluate"):
-            metrics = self.evaluate(motion, setup, results, gt)
-            if cfg.refiners:  # the paper compares unrefined motions; report both
-                unrefined = self.evaluate(raw_motion, setup, results, gt)
-                metrics.update({f"unrefined/{k}": v for k, v in unrefined.items()})
-        atomic_write_json(self.run_dir / "metrics.json", metrics)
+            evaluation, prov = self.evaluate(motion, raw_motion if cfg.refiners else None, setup, results)
+        atomic_write_json(self.run_dir / "metrics.json", {**evaluation.to_json(), "run": prov})
+        metrics = evaluation.values
+        gt = results[0]["gt_motion"] if clips == 1 else None
         atomic_write_json(self.run_dir / "losses.json", results[0]["losses"] if clips == 1 else
                           {f"clip{k}": r["losses"] for k, r in enumerate(results)})
         if refine_report:
@@ -200,7 +198,8 @@ class ClipRunner:
         atomic_write_json(self.run_dir / "timings.json", self.timings(motion))
         self.store.mark(StageStore.COMPLETE, "done")
         return RunResult(self.run_dir, motion, metrics, self.store.timings, gt, results[0]["video"],
-                         results[0]["masks"], {"setup": setup, "clips": results})
+                         results[0]["masks"], {"setup": setup, "clips": results, "evaluation": evaluation,
+                                               "provenance": prov})
 
     def timings(self, motion: Motion) -> dict[str, Any]:
         T = max(1, len(motion))
@@ -219,18 +218,32 @@ class ClipRunner:
             instance=setup.instance,
         )
 
-    def evaluate(self, motion: Motion, setup: Setup, results, gt: Optional[Motion]) -> dict[str, float]:
-        from zerohsi.metrics.base import EvalContext
+    def evaluate(self, motion: Motion, unrefined: Optional[Motion], setup: Setup, results):
+        """The run's metrics (every registered one when the config names none) and its provenance.
 
-        rendered = None
-        ctx = EvalContext(body_model=setup.avatar.body_model, scene=setup.scene, obj=setup.obj, prompt=setup.prompt,
-                          video=results[0]["video"], rendered=rendered, ground_truth=gt,
-                          gt_masks=results[0]["gt_masks"], masks=results[0]["masks"])
-        out: dict[str, float] = {}
-        for name in self.cfg.metrics:
-            metric = self.host.build("metric", name)
-            out.update(metric.compute(motion, ctx))
-        return out
+        The reconstruction is rendered once with the run's avatar, object, scene and tracked cameras and saved in
+        the run folder; the CLIP metrics score those renders. A metric that cannot be computed (no renders, too few
+        frames, no object, missing weights) is recorded as skipped with its reason and never aborts the run.
+        (With refiners, the unrefined motion, which the paper's comparisons use, is scored too, as unrefined/*.)
+        """
+        from zerohsi.bench.provenance import run_provenance
+        from zerohsi.metrics.evaluate import evaluate_run
+        from zerohsi.outputs.reconstruction import render_reconstruction_video
+
+        first = results[0]
+        gt = first["gt_motion"] if len(results) == 1 else None
+        metrics = list(self.cfg.metrics) or None
+
+        def score(m: Motion, run_dir: Path, mp4: bool):
+            rendered = render_reconstruction_video(setup, m, run_dir, backend=self.cfg.render.backend,
+                                                   background=self.cfg.render.background, mp4=mp4)
+            return evaluate_run(m, setup, rendered=rendered, video=first["video"], masks=first["masks"],
+                                ground_truth=gt, gt_masks=first["gt_masks"], metrics=metrics, host=self.host)
+
+        evaluation = score(motion, self.run_dir, True)
+        if unrefined is not None:
+            evaluation.update(score(unrefined, self.run_dir / "unrefined", False).prefixed("unrefined/"))
+        return evaluation, run_provenance(self.cfg, setup, first["video"], first["masks"], evaluation)
 
     def write_outputs(self, setup: Setup, results) -> None:
         from zerohsi.outputs.stage import write_outputs

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Any, Optional
 
 import numpy as np
 
 
 @dataclass
 class Masks:
-    """human bool (T,H,W); object bool (T,H,W) or None for static scenes."""
+    """human bool (T,H,W); object bool (T,H,W) or None for static scenes; provenance: what produced them
+    (``segmenter`` name, ``random_weights`` when a learned segmenter ran without its checkpoint, ...)."""
 
     human: np.ndarray
     object: Optional[np.ndarray] = None
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.human.shape[0])

@@ -381,4 +381,5 @@ class SceneDifferenceSegmenter:
                                           max_object_px=cfg.object_growth * max(1, int(first_o.sum())))
             human[t], obj[t] = h_t, o_t
             prev_h, prev_o = h_t, o_t
-        return Masks(human=human, object=obj if dynamic else None)
+        return Masks(human=human, object=obj if dynamic else None,
+                     provenance={"segmenter": "scene_difference", "random_weights": False})

@@ -212,4 +212,7 @@ class Sam2Segmenter:
         both = human & obj
         human &= ~(both & (logits["object"] > logits["human"]))
         obj &= ~(both & human)
-        return Masks(human=human, object=obj if dynamic else None)
+        # random weights leave plausible-looking but meaningless masks: the provenance keeps such runs out of tables
+        return Masks(human=human, object=obj if dynamic else None,
+                     provenance={"segmenter": "sam2", "random_weights": bool(self.cfg.random_weights),
+                                 "checkpoint": None if self.cfg.random_weights else Path(self.cfg.checkpoint).name})

@@ -76,6 +76,24 @@ def export_run(motion, body_model, out_dir: Path, *, scene_name: str, text: str,
     return paths
 
 
+def run_scene_object(rec: dict[str, Any], motion) -> tuple[str, Optional[str], str]:
+    """(scene name, object name or None, prompt) a sweep run really used: from its record's provenance, else from
+    its suite instance (records written before provenance existed)."""
+    from zerohsi.errors import UserError
+
+    prov = rec.get("provenance") or {}
+    if prov.get("scene"):
+        return str(prov["scene"]), prov.get("object"), str(prov.get("prompt") or motion.provenance.get("prompt", ""))
+    from zerohsi.scenes.suite import load_suite
+
+    try:
+        inst = load_suite(rec.get("suite") or "anyinteraction").get(rec["instance"])
+    except UserError:
+        raise UserError(f"Run '{rec.get('run_dir')}' records no scene and its instance '{rec['instance']}' is not in "
+                        f"suite '{rec.get('suite')}'; re-run it with this version of zerohsi.") from None
+    return str(inst.scene), inst.object or None, str(motion.provenance.get("prompt") or inst.prompt)
+
+
 def export_inputs(sweep_dir: str | os.PathLike, out_dir: str | os.PathLike, *, variant: str = "zerohsi",
                   host=None, body_model=None) -> list[dict[str, Path]]:
     """Baseline inputs for every successful ``variant`` run of a sweep folder; returns the written paths."""
@@ -94,12 +112,10 @@ def export_inputs(sweep_dir: str | os.PathLike, out_dir: str | os.PathLike, *, v
         body = body_model or bodies.get(motion.body_model)
         if body is None:
             body = bodies[motion.body_model] = (host or get_host()).build("body_model", motion.body_model)
-        prov = motion.provenance
+        scene, obj, prompt = run_scene_object(rec, motion)
         with torch.no_grad():
             written.append(export_run(motion, body, Path(out_dir) / rec["instance"] / f"seed{rec['seed']}",
-                                      scene_name=str(prov.get("scene", rec["instance"])),
-                                      text=str(prov.get("prompt", "")), object_name=prov.get("object"),
-                                      episode=int(rec["seed"])))
+                                      scene_name=scene, text=prompt, object_name=obj, episode=int(rec["seed"])))
     if not written:
         raise UserError(f"'{sweep_dir}' holds no successful '{variant}' runs with a motion.npz; run "
                         "`zerohsi bench` first.")
