@@ -165,7 +165,7 @@ def run_bench(*, out_dir: Path, suite: str = "anyinteraction", instances: Option
     if not seed_list:
         raise UserError("--seeds must be at least 1.")
     variants: list[Variant] = [Variant("zerohsi", preset, [], dict(plugins or {}))] if include_full else []
-    variants += [ablation_variant(a, plugins=plugins) for a in ablations]
+    variants += [ablation_variant(a, plugins=plugins, preset=preset) for a in ablations]
     if not variants:
         raise UserError("Nothing to run: enable the full method or name an --ablation.")
     host = get_host()

@@ -56,9 +56,30 @@ class RunSpec:
         return f"{self.variant.name}/{self.instance}/seed{self.seed}"
 
 
-def ablation_variant(name: str, base_overrides: Iterable[str] = (), plugins: Optional[dict] = None) -> Variant:
-    """``wo_opt_body`` -> the preset ``ablations/wo_opt_body``."""
-    return Variant(name, f"ablations/{name}", list(base_overrides), dict(plugins or {}))
+def ablation_variant(name: str, base_overrides: Iterable[str] = (), plugins: Optional[dict] = None,
+                     preset: Optional[str] = None) -> Variant:
+    """``wo_opt_body`` -> the preset ``ablations/wo_opt_body``; with ``preset`` (the sweep's), that preset with the
+    ablation file's own settings on top, so ``--preset fast --ablation wo_opt_body`` ablates the fast setup."""
+    if preset is None:
+        return Variant(name, f"ablations/{name}", list(base_overrides), dict(plugins or {}))
+    from zerohsi.config.loader import preset_layers
+
+    changes = preset_layers(f"ablations/{name}")[-1]  # the ablation's own layer, without what it extends
+    return Variant(name, preset, [*_dotlist(changes), *base_overrides], dict(plugins or {}))
+
+
+def _dotlist(tree: dict, prefix: str = "") -> list[str]:
+    """A nested mapping as dot-list overrides (lists and scalars as YAML/JSON values)."""
+    import json
+
+    out = []
+    for key, value in tree.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out += _dotlist(value, f"{path}.")
+        else:
+            out.append(f"{path}={json.dumps(value)}")
+    return out
 
 
 def plan(suite: str, instances: list[tuple], seeds: Iterable[int], variants: list[Variant],
