@@ -92,6 +92,17 @@ def load_config(
     layers: list[Any] = preset_layers(preset) if preset else []
     layers.append(parse_overrides(overrides))
     node = merge_into(RunConfig, *layers)
+    if node.instance.file:
+        # the instance file's clip length sits between the preset and the command line: overrides still win;
+        from zerohsi.scenes.instance_file import load_instance_file
+
+        inst = load_instance_file(node.instance.file)
+        # its camera's aspect too: the render keeps the configured width and takes the camera's aspect
+        height = max(8, round(node.render.width * inst.camera.height / inst.camera.width))
+        node = merge_into(RunConfig, *layers[:-1], {"video": {"num_frames": inst.num_frames, "fps": inst.fps},
+                                                    "render": {"height": height}}, layers[-1])
+        # saved configs must find the file again from any folder (`zerohsi outputs`, --resume)
+        node.instance.file = str(Path(node.instance.file).expanduser().resolve())
     if plugins:
         node = apply_plugin_choices(node, plugins)
     return to_object(node)
