@@ -383,5 +383,5 @@ def read_capture_cameras(path: str | os.PathLike) -> list[tuple[str, Camera]]:
                             "position, rotation, fx, fy, width and height.") from None
     if isinstance(data, dict) and "frames" in data:
         names = [str(fr.get("file_path", i)) for i, fr in enumerate(data["frames"])]
-        return list(zip(names, load_cameras(p)))
+        return list(zip(names, load_cameras(p), strict=True))
     return [(str(i), c) for i, c in enumerate(load_cameras(p))]

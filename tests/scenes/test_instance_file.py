@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 import torch
-from conftest import make_capture
+from synthetic_capture import make_capture
 
 from zerohsi.cameras import Camera, read_capture_cameras
 from zerohsi.cli.main import main
@@ -233,3 +233,28 @@ def test_instance_with_a_mesh_object(capture_ply, tmp_path, capsys):
                  "--size", "320x180", "--person-at", "-0.3,-0.6", "--camera-look-at", "-2.7,-2.6,1.6,-0.3,-0.6,0.9",
                  "--object", str(tmp_path / "box.obj"), "--object-pose", "1.5,0,0.5"]) == 2
     assert "object is" in capsys.readouterr().err
+
+
+def test_sitting_start_on_a_picked_seat(tmp_path, anny_body):
+    from synthetic_capture import make_capture
+
+    from zerohsi.ply import save_ply
+    from zerohsi.scenes.instance_file import build_instance_file
+    from zerohsi.setup import initial_body
+
+    save_ply(tmp_path / "bench.ply", make_capture(bench=True))
+    f = build_instance_file(tmp_path / "bench.ply", prompt="a person sits", voxel_size=0.1, size=(320, 180),
+                            look_at=(-1.5, -1.4, 1.5, -1.5, 1.8, 0.7), person_at=(-1.5, 1.8), sitting=True,
+                            base=tmp_path)
+    assert f.person.pose == "sitting" and f.person.seat_height == pytest.approx(0.45, abs=0.06)
+    assert f.person.heading_deg == pytest.approx(-90.0, abs=0.5)  # facing the camera on the -Y side
+    f.save(tmp_path / "sit.yaml")
+    g = load_instance_file(tmp_path / "sit.yaml")
+    scene = g.load_scene()
+    assert scene.target("seat").kind == "sit"
+    body = initial_body(g.instance(), scene, anny_body)
+    pelvis = body.transl[0]
+    assert pelvis[:2].tolist() == pytest.approx([-1.5, 1.8], abs=0.2) and float(pelvis[2]) > 0.45
+    with pytest.raises(UserError, match="no seat under"):
+        build_instance_file(tmp_path / "bench.ply", prompt="p", voxel_size=0.1, size=(320, 180),
+                            look_at=(-1.5, -1.4, 1.5, -1.5, 0.8, 0.7), person_at=(-1.5, 0.8), sitting=True)

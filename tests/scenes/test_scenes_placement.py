@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 import torch
-from conftest import eye_camera, make_capture
+from synthetic_capture import eye_camera, make_capture
 
 from zerohsi.cli.main import main
 from zerohsi.scenes.placement import capture_problems, default_placement, placement_problems

@@ -79,3 +79,28 @@ def test_missing_path_is_user_error(tmp_path):
     gen = get_host().build("video_generator", "file", {"path": str(tmp_path / "nope.mp4")})
     with pytest.raises(UserError, match="does not exist"):
         gen.cache_key()
+
+
+def test_run_with_file_generator_and_no_path_says_so_in_one_line(tmp_path, capsys, cache_dir):
+    from zerohsi.cli.main import main
+
+    rc = main(["run", "demo", "video.generator.name=file", "avatar.num_gaussians=300", "render.width=32",
+               "render.height=24", "instance.scene_density=0.05", "--run-dir", str(tmp_path / "r"), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1
+    assert "needs a clip: set video.generator.options.path" in err and "mandatory" not in err
+
+
+def test_run_warnings_reach_the_terminal(tmp_path, capsys, monkeypatch):
+    """Warnings logged during a run are printed on stderr as well as written to log.txt."""
+    from zerohsi import pipeline
+    from zerohsi.recon import runner
+
+    def fake_run(self):
+        logging.getLogger("zerohsi.video.file").warning("clip is smaller than the first frame")
+        return "done"
+
+    monkeypatch.setattr(runner.ClipRunner, "run", fake_run)
+    assert pipeline.run("demo", run_dir=tmp_path / "r", progress=False) == "done"
+    assert "warning: clip is smaller than the first frame" in capsys.readouterr().err
+    assert "clip is smaller" in (tmp_path / "r" / "log.txt").read_text()

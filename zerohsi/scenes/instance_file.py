@@ -210,7 +210,6 @@ def _with_targets(scene: Scene, targets: dict[str, Target]) -> Scene:
 @lru_cache(maxsize=4)
 def _load_object(path: str, scale: float, stamp: int) -> SceneObject:
     """An object from a splat .ply or a mesh, moved into the canonical frame (base on z = 0, centred on Z)."""
-    from zerohsi.gaussians import Gaussians
     from zerohsi.scenes.occupancy import gaussians_sdf, points_sdf
 
     p = Path(path)
@@ -409,7 +408,8 @@ def build_instance_file(ply: str | os.PathLike, *, prompt: str, num_frames: int 
     (``cameras`` + ``camera_index``, refitted to ``size``) or, with neither and no ``person_at``, the default
     placement; the person at ``person_at`` (facing the camera unless ``heading_deg``); an optional object at
     ``object_pose`` (x, y, z[, yaw]). Raises a UserError naming every placement problem when ``check``."""
-    from zerohsi.scenes.placement import capture_problems, default_placement, seat_height as find_seat
+    from zerohsi.scenes.placement import capture_problems, default_placement
+    from zerohsi.scenes.placement import seat_height as find_seat
 
     base = Path(base) if base is not None else Path.cwd()
     ply = Path(ply)

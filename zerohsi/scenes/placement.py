@@ -296,15 +296,28 @@ def default_placement(scene: Scene, width: int, height: int, fov_deg: float = 60
                     "--person-at x,y and --camera-look-at yourself.")
 
 
-def seat_height(scene: Scene, xy: tuple[float, float]) -> float:
-    """The height of the highest surface under ``xy`` below 1 m (a seat picked by its floor position), or the
-    floor when there is none."""
-    z = torch.linspace(1.0, scene.floor_height, 101)
-    pts = torch.stack([torch.full_like(z, xy[0]), torch.full_like(z, xy[1]), z], -1)
-    with torch.no_grad():
-        d = scene.sdf(pts, include_floor=True)
-    hit = torch.nonzero(d < 0.02).flatten()
-    return float(z[hit[0]]) if len(hit) else float(scene.floor_height)
+def seat_height(scene: Scene, xy: tuple[float, float], radius: float = 0.25) -> float:
+    """The height of the seat under ``xy``: the horizontal-surface height (0.2..1.0 m above the floor) that most
+    captured flat, horizontal Gaussians within ``radius`` share (a backrest's top or an armrest is smaller than the
+    seat). The floor height when there is none."""
+    from zerohsi.geometry import quat_to_matrix
+
+    g = scene.gaussians
+    means = g.means.detach().float().cpu()
+    near = ((means[:, :2] - torch.tensor(xy)).norm(dim=-1) < radius) & (g.opacities.detach().cpu() > 0.3)
+    z = means[:, 2] - scene.floor_height
+    near &= (z > 0.2) & (z < 1.0)
+    if not bool(near.any()):
+        return float(scene.floor_height)
+    scales = g.scales.detach().float().cpu()[near]
+    R = quat_to_matrix(g.quats.detach().float().cpu()[near])
+    normal = torch.gather(R, 2, scales.argmin(-1)[:, None, None].expand(-1, 3, 1))[..., 0]
+    flat = (normal[:, 2].abs() > 0.9) & (scales.min(-1).values < 0.5 * scales.median(-1).values)
+    zs = z[near][flat] if bool(flat.any()) else z[near]
+    hist = torch.histc(zs, bins=40, min=0.2, max=1.0)
+    k = int(hist.argmax())
+    in_bin = zs[(zs >= 0.2 + 0.02 * k) & (zs <= 0.2 + 0.02 * (k + 1))]
+    return float(scene.floor_height + in_bin.median()) if len(in_bin) else float(scene.floor_height)
 
 
 __all__ = ["BODY_HEIGHT", "FloorMap", "capture_problems", "default_placement", "fit_distance", "floor_map",
