@@ -258,3 +258,20 @@ def test_sitting_start_on_a_picked_seat(tmp_path, anny_body):
     with pytest.raises(UserError, match="no seat under"):
         build_instance_file(tmp_path / "bench.ply", prompt="p", voxel_size=0.1, size=(320, 180),
                             look_at=(-1.5, -1.4, 1.5, -1.5, 0.8, 0.7), person_at=(-1.5, 0.8), sitting=True)
+
+
+def test_suite_instance_on_a_capture_it_does_not_fit_is_refused(tmp_path):
+    """`instance.scene_ply=REAL.ply` with a suite instance: the twin's start outside a 2 m tile is caught."""
+    from synthetic_capture import make_capture
+
+    from zerohsi.config.schema import InstanceConfig
+    from zerohsi.ply import save_ply
+    from zerohsi.scenes import clear_cache
+    from zerohsi.scenes.instance_file import resolve_instance
+
+    g = make_capture(pillar=False)
+    tile = replace(g, means=g.means * torch.tensor([0.35, 0.35, 1.0]) + torch.tensor([8.0, 8.0, 0.0]))
+    save_ply(tmp_path / "tile.ply", tile)
+    clear_cache()
+    with pytest.raises(UserError, match="outside the captured region.*zerohsi scenes instance"):
+        resolve_instance(InstanceConfig(name="gym_sit_bench", scene_ply=str(tmp_path / "tile.ply")))

@@ -367,7 +367,27 @@ def resolve_instance(icfg, *, density: float | None = None):
         return f.instance(), scene, f.load_object()
     inst = load_suite(icfg.suite).get(icfg.name)
     scene = build_scene(inst.scene, density=icfg.scene_density if density is None else density, ply=icfg.scene_ply)
-    return inst, scene, build_object(inst.object) if inst.object else None
+    obj = build_object(inst.object) if inst.object else None
+    if icfg.scene_ply:
+        check_suite_instance_on_capture(inst, scene, obj)
+    return inst, scene, obj
+
+
+def check_suite_instance_on_capture(inst: Instance, scene: Scene, obj: Optional[SceneObject]) -> None:
+    """A suite instance (made for its procedural twin) played in the user's capture: its start and camera must fit
+    the capture, else a UserError pointing to `zerohsi scenes instance` (the twin's start may lie outside it)."""
+    from zerohsi.scenes.placement import capture_problems, placement_problems
+
+    hi = inst.human_init
+    sitting = hi.pose == "sitting" and hi.seat in scene.targets
+    seat = scene.targets[hi.seat].point if sitting else None
+    xy = (seat[0], seat[1]) if seat is not None else tuple(hi.root_xy)
+    problems = capture_problems(scene)[0] or placement_problems(
+        scene, inst.camera(), xy, pose="sitting" if sitting else "standing", seat_z=None if seat is None else seat[2],
+        obj=obj, object_pose=inst.object_pose())
+    if problems:
+        raise UserError(f"{problems[0].rstrip('.')}; suite instance '{inst.name}' was laid out for the procedural "
+                        f"{inst.scene}, so write an instance file for this capture with `zerohsi scenes instance`.")
 
 
 # -- building one -----------------------------------------------------------------------------------------------
@@ -479,4 +499,4 @@ def build_instance_file(ply: str | os.PathLike, *, prompt: str, num_frames: int 
 
 
 __all__ = ["DEFAULT_SIZE", "FileInstance", "InstanceFile", "ObjectStart", "PersonStart", "build_instance_file",
-           "load_instance_file", "resolve_instance"]
+           "check_suite_instance_on_capture", "load_instance_file", "resolve_instance"]
