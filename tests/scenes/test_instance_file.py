@@ -275,3 +275,17 @@ def test_suite_instance_on_a_capture_it_does_not_fit_is_refused(tmp_path):
     clear_cache()
     with pytest.raises(UserError, match="outside the captured region.*zerohsi scenes instance"):
         resolve_instance(InstanceConfig(name="gym_sit_bench", scene_ply=str(tmp_path / "tile.ply")))
+
+
+def test_capture_camera_without_a_person_places_them_in_its_view(yup_capture, tmp_path):
+    from zerohsi.scenes.instance_file import build_instance_file
+    from zerohsi.scenes.placement import placement_problems
+
+    folder, cam, file_cam = yup_capture
+    write_inria(tmp_path / "cams.json", [file_cam])
+    f = build_instance_file(folder / "room.ply", prompt="p", up=UP, scale=SCALE, floor_offset=FLOOR,
+                            voxel_size=0.1, size=(640, 360), cameras=str(tmp_path / "cams.json"), base=tmp_path)
+    scene = f.load_scene()
+    assert placement_problems(scene, f.camera, f.person.position) == []
+    uv, _ = f.camera.project(torch.tensor([[*f.person.position, 0.875]]))
+    assert abs(float(uv[0, 0]) - 320) < 80  # near the middle of the view

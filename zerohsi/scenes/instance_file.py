@@ -426,9 +426,10 @@ def build_instance_file(ply: str | os.PathLike, *, prompt: str, num_frames: int 
                         name: Optional[str] = None, base: Optional[Path] = None, check: bool = True) -> InstanceFile:
     """An instance for a capture: camera from ``look_at`` (eye xyz + target xyz), a capture's camera file
     (``cameras`` + ``camera_index``, refitted to ``size``) or, with neither and no ``person_at``, the default
-    placement; the person at ``person_at`` (facing the camera unless ``heading_deg``); an optional object at
+    placement; the person at ``person_at`` (facing the camera unless ``heading_deg``), or where the given camera
+    sees them best; an optional object at
     ``object_pose`` (x, y, z[, yaw]). Raises a UserError naming every placement problem when ``check``."""
-    from zerohsi.scenes.placement import capture_problems, default_placement
+    from zerohsi.scenes.placement import capture_problems, default_placement, person_in_view
     from zerohsi.scenes.placement import seat_height as find_seat
 
     base = Path(base) if base is not None else Path.cwd()
@@ -458,16 +459,15 @@ def build_instance_file(ply: str | os.PathLike, *, prompt: str, num_frames: int 
         if len(look_at) != 6:
             raise UserError("--camera-look-at needs six numbers: eye x,y,z then target x,y,z.")
         camera = Camera.look_at(look_at[:3], look_at[3:], width=w, height=h, fov_deg=fov_deg)
-    if person_at is None:
-        if camera is not None:
-            raise UserError("A camera without --person-at leaves the person's place open; give --person-at x,y "
-                            "too (or neither, for the default placement).")
+    if person_at is None and camera is None:
         person_at, heading, camera = default_placement(scene, w, h, fov_deg)
         source = "default placement"
     elif camera is None:
         raise UserError("--person-at needs a camera too; give --camera-look-at or --cameras (or neither, for the "
                         "default placement).")
     else:
+        if person_at is None:  # the camera is given: the person where it sees them best
+            person_at = person_in_view(scene, camera)
         eye = camera.center
         heading = math.degrees(math.atan2(float(eye[1]) - person_at[1], float(eye[0]) - person_at[0]))
     if heading_deg is not None:

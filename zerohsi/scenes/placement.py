@@ -296,6 +296,36 @@ def default_placement(scene: Scene, width: int, height: int, fov_deg: float = 60
                     "--person-at x,y and --camera-look-at yourself.")
 
 
+def person_in_view(scene: Scene, camera: Camera, max_spots: int = 80) -> tuple[float, float]:
+    """A floor spot for a person seen by a given camera (e.g. one of the capture's own): free, captured floor whose
+    body centre projects nearest the image centre, passing every :func:`placement_problems` check."""
+    from zerohsi.errors import UserError
+
+    lo, hi = scene.bounds[0, :2].float().cpu(), scene.bounds[1, :2].float().cpu()
+    xs = torch.arange(float(lo[0]) + 0.3, float(hi[0]) - 0.3 + 1e-6, 0.15)
+    ys = torch.arange(float(lo[1]) + 0.3, float(hi[1]) - 0.3 + 1e-6, 0.15)
+    if len(xs) and len(ys):
+        grid = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), -1).reshape(-1, 2)
+        mid = torch.cat([grid, torch.full((len(grid), 1), scene.floor_height + 0.5 * HEAD_TOP)], -1)
+        uv, depth = camera.project(mid)
+        off = ((uv - torch.tensor([camera.width / 2, camera.height / 2])) /
+               torch.tensor([camera.width, camera.height])).norm(dim=-1)
+        order = torch.where(depth > 0.5, off, torch.full_like(off, math.inf)).argsort()
+        fm = floor_map(scene)
+        tried = 0
+        for k in order.tolist():
+            if not math.isfinite(float(off[k])) or tried >= max_spots:
+                break
+            xy = (round(float(grid[k, 0]), 3), round(float(grid[k, 1]), 3))
+            if fm.support(xy) < 0.8 or float(body_clearance(scene, torch.tensor([xy]))[0]) < 0.1:
+                continue
+            tried += 1
+            if not placement_problems(scene, camera, xy):
+                return xy
+    raise UserError("Found no free, captured floor spot where this camera sees a whole person large enough; pick "
+                    "another --camera-index or give --person-at x,y.")
+
+
 def seat_height(scene: Scene, xy: tuple[float, float], radius: float = 0.25) -> float:
     """The height of the seat under ``xy``: the horizontal-surface height (0.2..1.0 m above the floor) that most
     captured flat, horizontal Gaussians within ``radius`` share (a backrest's top or an armrest is smaller than the
@@ -321,4 +351,4 @@ def seat_height(scene: Scene, xy: tuple[float, float], radius: float = 0.25) -> 
 
 
 __all__ = ["BODY_HEIGHT", "FloorMap", "capture_problems", "default_placement", "fit_distance", "floor_map",
-           "placement_problems", "seat_height"]
+           "person_in_view", "placement_problems", "seat_height"]
