@@ -289,3 +289,23 @@ def test_capture_camera_without_a_person_places_them_in_its_view(yup_capture, tm
     assert placement_problems(scene, f.camera, f.person.position) == []
     uv, _ = f.camera.project(torch.tensor([[*f.person.position, 0.875]]))
     assert abs(float(uv[0, 0]) - 320) < 80  # near the middle of the view
+
+
+def test_first_frame_refuses_an_edited_bad_placement_and_writes_nothing(capture_ply, tmp_path, capsys):
+    import yaml
+
+    out = tmp_path / "ok.yaml"
+    assert main(["scenes", "instance", str(capture_ply), "-o", str(out), "--voxel", "0.1", "--prompt", "p",
+                 "--size", "320x180", "--person-at", "-0.3,-0.6", "--camera-look-at",
+                 "-2.7,-2.6,1.6,-0.3,-0.6,0.9"]) == 0
+    raw = yaml.safe_load(out.read_text())
+    raw["person"]["position"] = [1.5, 0.0]  # moved by hand into the pillar
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(raw))
+    capsys.readouterr()
+    assert main(["scenes", "first-frame", str(bad), "-o", str(tmp_path / "ff")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "inside scene geometry" in err and len(err.splitlines()) == 1 and not (tmp_path / "ff").exists()
+    (tmp_path / "junk.yaml").write_text("name: x\n")
+    assert main(["scenes", "first-frame", str(tmp_path / "junk.yaml"), "-o", str(tmp_path / "ff")]) == 2
+    assert "is not a zerohsi instance file" in capsys.readouterr().err

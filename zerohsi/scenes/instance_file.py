@@ -162,13 +162,15 @@ class InstanceFile:
             fps=float(self.fps), num_frames=int(self.num_frames), source=str(self.base), fixed_camera=cam)
 
     def check(self, scene: Optional[Scene] = None) -> list[str]:
-        """Every placement problem (see :func:`zerohsi.scenes.placement.placement_problems`)."""
-        from zerohsi.scenes.placement import placement_problems
+        """Every problem of the capture (scale, floor) and of the placement, one sentence each (see
+        :mod:`zerohsi.scenes.placement`)."""
+        from zerohsi.scenes.placement import capture_problems, placement_problems
 
         scene = scene if scene is not None else self.load_scene()
         p = self.person
-        return placement_problems(scene, self.camera, p.position, pose=p.pose, seat_z=p.seat_height,
-                                  obj=self.load_object(), object_pose=self.object_pose())
+        return capture_problems(scene)[0] + placement_problems(
+            scene, self.camera, p.position, pose=p.pose, seat_z=p.seat_height, obj=self.load_object(),
+            object_pose=self.object_pose())
 
 
 @dataclass
