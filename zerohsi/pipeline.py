@@ -103,8 +103,7 @@ def render_first_frame(setup: Setup, render_fn, background: torch.Tensor) -> tup
 
 # -- the run ----------------------------------------------------------------------------------------------------
 def default_run_dir(cfg: RunConfig) -> Path:
-    instance = Path(cfg.instance.file).stem if cfg.instance.file else cfg.instance.name
-    name = cfg.run_name or f"{instance}-s{cfg.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
+    name = cfg.run_name or f"{cfg.instance.label}-s{cfg.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
     return Path(cfg.output_dir) / name
 
 

@@ -93,11 +93,11 @@ def load_config(
     layers.append(parse_overrides(overrides))
     node = merge_into(RunConfig, *layers)
     if node.instance.file:
-        # the instance file's clip length sits between the preset and the command line: overrides still win;
+        # the instance file's clip length, and its camera's aspect (the render keeps the configured width), sit
+        # between the preset and the command line: overrides still win
         from zerohsi.scenes.instance_file import load_instance_file
 
         inst = load_instance_file(node.instance.file)
-        # its camera's aspect too: the render keeps the configured width and takes the camera's aspect
         height = max(8, round(node.render.width * inst.camera.height / inst.camera.width))
         node = merge_into(RunConfig, *layers[:-1], {"video": {"num_frames": inst.num_frames, "fps": inst.fps},
                                                     "render": {"height": height}}, layers[-1])

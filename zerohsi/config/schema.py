@@ -37,6 +37,14 @@ class InstanceConfig:
     #: Gaussian density of procedural scenes (1.0 ~ 30k Gaussians; tests use less)
     scene_density: float = 1.0
 
+    @property
+    def label(self) -> str:
+        """What the run acted out, for run-folder names, provenance and reports: the instance file's name (without
+        its suffix) or the suite instance's name."""
+        from pathlib import Path
+
+        return Path(self.file).stem if self.file else self.name
+
 
 @dataclass
 class RenderConfig:
