@@ -83,7 +83,8 @@ def export_first_frame(cfg: RunConfig, out_dir: str | Path) -> dict[str, Any]:
         "prompt": cfg.instance.prompt or inst.prompt,
         "num_frames": n, "fps": fps, "min_duration_s": round((n - 1) / fps, 4),
         "min_source_frames": {str(r): frames_needed(n, fps, r) for r in (24, 25, 30, 60)},
-        "first_frame_tolerance": FileVideoConfig().first_frame_tolerance,
+        "first_frame_tolerance": float((dict(cfg.video.generator.options) if cfg.video.generator.name == "file"
+                                        else {}).get("first_frame_tolerance", FileVideoConfig().first_frame_tolerance)),
         "camera": {**inst.camera.to_dict(), "convention": "OpenCV (x right, y down, z forward), world +Z up, metres",
                    "source": inst.camera_source},
         "run_render_size": [run_camera.width, run_camera.height],
