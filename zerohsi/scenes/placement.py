@@ -76,6 +76,8 @@ class FloorMap:
     origin: np.ndarray
     cell: float
     covered: np.ndarray
+    #: the cell size asked for (``cell`` grows on huge captures)
+    requested: float = 0.1
 
     def support(self, xy: tuple[float, float], radius: float = 0.25) -> float:
         """Fraction (0..1) of the disk of ``radius`` about ``xy`` that is captured floor."""
@@ -94,7 +96,7 @@ def floor_map(scene: Scene, cell: float = 0.1) -> FloorMap:
     """Where the capture has floor: each floor-level Gaussian covers the cells within its footprint (twice its
     mean horizontal std-dev, at least one cell). Cached on the scene."""
     cached = scene.__dict__.get("_floor_map")
-    if cached is not None and cached.cell == cell:
+    if cached is not None and cached.requested == cell:
         return cached
     from scipy.ndimage import binary_dilation
 
@@ -103,6 +105,8 @@ def floor_map(scene: Scene, cell: float = 0.1) -> FloorMap:
     scales = g.scales.detach().float().cpu().numpy()
     op = g.opacities.detach().float().cpu().numpy()
     lo, hi = scene.bounds[0].cpu().numpy()[:2], scene.bounds[1].cpu().numpy()[:2]
+    requested = cell
+    cell = max(cell, math.sqrt(float((hi[0] - lo[0]) * (hi[1] - lo[1])) / 4e6))  # at most ~4M cells
     shape = (int(math.ceil((hi[1] - lo[1]) / cell)) + 1, int(math.ceil((hi[0] - lo[0]) / cell)) + 1)
     band = (np.abs(means[:, 2] - scene.floor_height) < FLOOR_BAND_M) & (op > 0.2)
     radius = np.clip(np.round(2.0 * np.sqrt(scales[:, 0] * scales[:, 1]) / cell), 0, 5).astype(int)
@@ -119,7 +123,7 @@ def floor_map(scene: Scene, cell: float = 0.1) -> FloorMap:
             yy, xx = np.mgrid[-k:k + 1, -k:k + 1]
             layer = binary_dilation(layer, structure=(xx ** 2 + yy ** 2) <= k * k)
         covered |= layer
-    fm = FloorMap(lo.astype(np.float64), float(cell), covered)
+    fm = FloorMap(lo.astype(np.float64), float(cell), covered, requested)
     scene.__dict__["_floor_map"] = fm
     return fm
 
@@ -266,7 +270,8 @@ def default_placement(scene: Scene, width: int, height: int, fov_deg: float = 60
         raise UserError("The capture has no room for a person (under 0.8 m across); use a room-scale capture or set "
                         "--scale.")
     grid = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), -1).reshape(-1, 2)
-    grid = grid[(grid - centre).norm(dim=-1).argsort()]
+    # nearest the centre first, and no further than ~7 m from it (an outdoor capture's bounds can span a valley)
+    grid = grid[(grid - centre).norm(dim=-1).argsort()][:4000]
     fm = floor_map(scene)
     supported = torch.tensor([fm.support(tuple(p)) >= 0.8 for p in grid.tolist()], dtype=torch.bool)
     grid = grid[supported]
@@ -310,7 +315,7 @@ def person_in_view(scene: Scene, camera: Camera, max_spots: int = 80) -> tuple[f
         uv, depth = camera.project(mid)
         off = ((uv - torch.tensor([camera.width / 2, camera.height / 2])) /
                torch.tensor([camera.width, camera.height])).norm(dim=-1)
-        order = torch.where(depth > 0.5, off, torch.full_like(off, math.inf)).argsort()
+        order = torch.where(depth > 0.5, off, torch.full_like(off, math.inf)).argsort()[:4000]
         fm = floor_map(scene)
         tried = 0
         for k in order.tolist():
