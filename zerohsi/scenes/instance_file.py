@@ -134,13 +134,8 @@ class InstanceFile:
         return _load_object(str(path), float(self.object.scale), path.stat().st_mtime_ns if path.is_file() else 0)
 
     def object_pose(self) -> Optional[torch.Tensor]:
-        if self.object is None:
-            return None
-        c, s = math.cos(math.radians(self.object.yaw_deg)), math.sin(math.radians(self.object.yaw_deg))
-        T = torch.eye(4)
-        T[:2, :2] = torch.tensor([[c, -s], [s, c]])
-        T[:3, 3] = torch.tensor(self.object.position, dtype=torch.float32)
-        return T
+        """(4,4) object-to-world start pose, or None without an object."""
+        return self.instance().object_pose()
 
     def instance(self) -> FileInstance:
         """The file as a suite-style :class:`Instance` (a static person's program: idle for the whole clip)."""
