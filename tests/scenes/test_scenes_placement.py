@@ -117,3 +117,9 @@ def test_import_refuses_implausible_captures(tmp_path, capsys, capture_ply):
     save_ply(sparse, make_capture(spacing=0.2))
     assert main(["scenes", "import", str(sparse), "--voxel", "0.1"]) == 0
     assert "warning: The capture holds only" in capsys.readouterr().err
+
+
+def test_seated_person_with_geometry_through_the_torso(capture_scene):
+    cam = eye_camera((-2.0, 0.0, 1.4), (1.5, 0.0, 0.7))
+    problems = placement_problems(capture_scene, cam, (1.5, 0.0), pose="sitting", seat_z=0.45)
+    assert problems and "geometry through the torso" in problems[0] and one_sentence(problems[0])
