@@ -62,6 +62,27 @@ class Camera:
         S = torch.diag(torch.tensor([sx, sy, 1.0], dtype=self.K.dtype, device=self.K.device))
         return replace(self, K=S @ self.K, width=int(width), height=int(height))
 
+    def fitted(self, width: int, height: int) -> Camera:
+        """The view at ``width`` x ``height`` with square pixels kept: scaled to cover the new frame, then cropped
+        about the centre (a 3:2 capture camera becomes a 16:9 one by losing a strip top and bottom)."""
+        s = max(width / self.width, height / self.height)
+        K = self.K.clone()
+        K[:2] *= s
+        K[0, 2] -= 0.5 * (s * self.width - width)
+        K[1, 2] -= 0.5 * (s * self.height - height)
+        return replace(self, K=K, width=int(width), height=int(height))
+
+    def transformed(self, T: torch.Tensor, scale: float = 1.0) -> Camera:
+        """The same camera after the world moved by x -> scale * R x + t (``T`` (4,4) holding R and t): what a
+        capture's camera becomes when its scene is aligned (rotated, scaled to metres, floor shifted)."""
+        from zerohsi.geometry import invert_transform
+
+        c2w = self.cam_to_world.clone()
+        T = torch.as_tensor(T, dtype=c2w.dtype)
+        c2w[:3, 3] = scale * (T[:3, :3] @ c2w[:3, 3]) + T[:3, 3]
+        c2w[:3, :3] = T[:3, :3] @ c2w[:3, :3]
+        return replace(self, world_to_cam=invert_transform(c2w))
+
     def project(self, points: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(...,3) world points -> ((...,2) pixel coordinates, (...,) camera-frame depth z)."""
         pc = points @ self.world_to_cam[:3, :3].T + self.world_to_cam[:3, 3]
@@ -230,3 +251,137 @@ def save_cameras(path: str | os.PathLike, cameras: Sequence[Camera]) -> None:
     from zerohsi.io import atomic_write_json
 
     atomic_write_json(path, {"cameras": [c.to_dict() for c in cameras]})
+
+
+# -- a capture's cameras: COLMAP, nerfstudio transforms.json, INRIA 3DGS cameras.json ---------------------------
+#: COLMAP camera model id -> (name, number of parameters), as in COLMAP's cameras.bin
+_COLMAP_MODELS = {0: ("SIMPLE_PINHOLE", 3), 1: ("PINHOLE", 4), 2: ("SIMPLE_RADIAL", 4), 3: ("RADIAL", 5),
+                  4: ("OPENCV", 8), 5: ("OPENCV_FISHEYE", 8), 6: ("FULL_OPENCV", 12), 7: ("FOV", 5),
+                  8: ("SIMPLE_RADIAL_FISHEYE", 4), 9: ("RADIAL_FISHEYE", 5), 10: ("THIN_PRISM_FISHEYE", 12)}
+
+
+def _colmap_dir(path: str | os.PathLike):
+    """The folder holding cameras.{txt,bin} + images.{txt,bin}: ``path`` itself, or sparse/0 or sparse below it."""
+    from pathlib import Path
+
+    root = Path(path)
+    if root.is_file():
+        root = root.parent
+    for cand in (root, root / "sparse" / "0", root / "sparse"):
+        for ext in ("txt", "bin"):
+            if (cand / f"cameras.{ext}").is_file() and (cand / f"images.{ext}").is_file():
+                return cand, ext
+    return None, None
+
+
+def _colmap_text(folder) -> tuple[dict, list]:
+    intr: dict[int, tuple[str, int, int, list[float]]] = {}
+    for line in (folder / "cameras.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            f = line.split()
+            intr[int(f[0])] = (f[1], int(f[2]), int(f[3]), [float(x) for x in f[4:]])
+    images = []
+    lines = [ln for ln in (folder / "images.txt").read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    # each image takes two lines: its pose, then its 2D points (which may be empty)
+    for i in range(0, len(lines), 2):
+        f = lines[i].split()
+        if len(f) < 10:
+            continue
+        images.append((" ".join(f[9:]), [float(x) for x in f[1:5]], [float(x) for x in f[5:8]], int(f[8])))
+    return intr, images
+
+
+def _colmap_binary(folder) -> tuple[dict, list]:
+    import struct
+
+    intr: dict[int, tuple[str, int, int, list[float]]] = {}
+    data = (folder / "cameras.bin").read_bytes()
+    (n,), off = struct.unpack_from("<Q", data, 0), 8
+    for _ in range(n):
+        cam_id, model_id, w, h = struct.unpack_from("<iiQQ", data, off)
+        off += 24
+        name, k = _COLMAP_MODELS[model_id]
+        intr[cam_id] = (name, int(w), int(h), list(struct.unpack_from(f"<{k}d", data, off)))
+        off += 8 * k
+    images = []
+    data = (folder / "images.bin").read_bytes()
+    (n,), off = struct.unpack_from("<Q", data, 0), 8
+    for _ in range(n):
+        vals = struct.unpack_from("<i7di", data, off)
+        off += 64
+        end = data.index(b"\0", off)
+        name = data[off:end].decode("utf-8")
+        off = end + 1
+        (npts,) = struct.unpack_from("<Q", data, off)
+        off += 8 + 24 * npts  # skip the 2D points (x, y, point3D id)
+        images.append((name, list(vals[1:5]), list(vals[5:8]), int(vals[8])))
+    return intr, images
+
+
+def read_colmap(path: str | os.PathLike) -> list[tuple[str, Camera]]:
+    """(image name, camera) of every registered image of a COLMAP model (text or binary), sorted by image name.
+
+    ``path``: the model folder (with cameras.txt/images.txt or cameras.bin/images.bin), a dataset folder holding
+    it under sparse/0, or one of its files."""
+    import struct
+
+    from zerohsi.errors import UserError
+
+    folder, ext = _colmap_dir(path)
+    if folder is None:
+        raise UserError(f"No COLMAP model at '{path}'; give a folder with cameras.txt and images.txt (or .bin), or "
+                        "the dataset folder holding sparse/0.")
+    try:
+        intr, images = _colmap_text(folder) if ext == "txt" else _colmap_binary(folder)
+        out = []
+        for name, q, t, cam_id in sorted(images):
+            model, w, h, params = intr[cam_id]
+            out.append((name, Camera.from_colmap(q, t, model, params, w, h)))
+    except (KeyError, IndexError, ValueError, UnicodeDecodeError, OSError, struct.error) as exc:
+        raise UserError(f"The COLMAP model in '{folder}' could not be read ({type(exc).__name__}: {exc}); "
+                        "export it again with COLMAP's model_converter.") from None
+    if not out:
+        raise UserError(f"The COLMAP model in '{folder}' has no registered images; pick another model.")
+    return out
+
+
+def camera_from_inria(entry: dict[str, Any], dtype=torch.float32) -> Camera:
+    """From one entry of the ``cameras.json`` the INRIA 3DGS trainer writes: ``position`` (camera centre) and
+    ``rotation`` (rows of the camera-to-world rotation, OpenCV axes), ``fx``/``fy``, ``width``/``height``; the
+    principal point is the image centre (that trainer assumes so)."""
+    w, h = int(entry["width"]), int(entry["height"])
+    K = torch.tensor([[float(entry["fx"]), 0, w / 2], [0, float(entry["fy"]), h / 2], [0, 0, 1]], dtype=dtype)
+    c2w = torch.eye(4, dtype=dtype)
+    c2w[:3, :3] = torch.as_tensor(entry["rotation"], dtype=dtype)
+    c2w[:3, 3] = torch.as_tensor(entry["position"], dtype=dtype)
+    from zerohsi.geometry import invert_transform
+
+    return Camera(K, invert_transform(c2w), w, h)
+
+
+def read_capture_cameras(path: str | os.PathLike) -> list[tuple[str, Camera]]:
+    """(name, camera) pairs of a capture, from what 3DGS users have: a COLMAP model (folder or file), a nerfstudio /
+    instant-ngp ``transforms.json``, the INRIA trainer's ``cameras.json``, or zerohsi's own camera JSON."""
+    from pathlib import Path
+
+    from zerohsi.errors import UserError
+
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"Camera file '{p}' does not exist; give a COLMAP folder, transforms.json or cameras.json.")
+    if p.is_dir() or p.suffix in (".txt", ".bin"):
+        return read_colmap(p)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"Cannot read cameras from {p}: {exc}; give a JSON camera file.") from None
+    if isinstance(data, list) and data and isinstance(data[0], dict) and "rotation" in data[0]:
+        try:
+            return [(str(e.get("img_name", i)), camera_from_inria(e)) for i, e in enumerate(data)]
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise UserError(f"{p} is not an INRIA cameras.json ({type(exc).__name__}: {exc}); each entry needs "
+                            "position, rotation, fx, fy, width and height.") from None
+    if isinstance(data, dict) and "frames" in data:
+        names = [str(fr.get("file_path", i)) for i, fr in enumerate(data["frames"])]
+        return list(zip(names, load_cameras(p), strict=True))
+    return [(str(i), c) for i, c in enumerate(load_cameras(p))]

@@ -66,13 +66,10 @@ def build_setup(cfg: RunConfig, device: torch.device | None = None) -> Setup:
     """Scene, object, avatar, initial state and camera of the configured instance."""
     from zerohsi.body.avatar import Avatar
     from zerohsi.plugins import get_host
-    from zerohsi.scenes import build_object, build_scene
-    from zerohsi.scenes.suite import load_suite
+    from zerohsi.scenes.instance_file import resolve_instance
 
     device = device or resolve_device(cfg.device)
-    inst = load_suite(cfg.instance.suite).get(cfg.instance.name)
-    scene = build_scene(inst.scene, density=cfg.instance.scene_density, ply=cfg.instance.scene_ply)
-    obj = build_object(inst.object) if inst.object else None
+    inst, scene, obj = resolve_instance(cfg.instance)
     body_model = get_host().build("body_model", cfg.avatar.body.name, cfg.avatar.body.options)
     avatar = Avatar.create(body_model, num_gaussians=cfg.avatar.num_gaussians, appearance=cfg.avatar.appearance,
                            seed=cfg.seed, color_hidden=cfg.avatar.color_hidden)
@@ -107,7 +104,7 @@ def render_first_frame(setup: Setup, render_fn, background: torch.Tensor) -> tup
 
 # -- the run ----------------------------------------------------------------------------------------------------
 def default_run_dir(cfg: RunConfig) -> Path:
-    name = cfg.run_name or f"{cfg.instance.name}-s{cfg.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
+    name = cfg.run_name or f"{cfg.instance.label}-s{cfg.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
     return Path(cfg.output_dir) / name
 
 
@@ -149,6 +146,10 @@ def run(config: Any = "demo", overrides=(), *, run_dir: str | Path | None = None
     handler = logging.FileHandler(run_dir / "log.txt")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
+    terminal = logging.StreamHandler()  # warnings belong on the terminal too, not only in log.txt
+    terminal.setLevel(logging.WARNING)
+    terminal.setFormatter(logging.Formatter("warning: %(message)s"))
+    log.addHandler(terminal)
     log.setLevel(logging.INFO)
     try:
         from zerohsi.recon.runner import ClipRunner
@@ -164,6 +165,7 @@ def run(config: Any = "demo", overrides=(), *, run_dir: str | Path | None = None
         raise
     finally:
         log.removeHandler(handler)
+        log.removeHandler(terminal)
         handler.close()
 
 

@@ -1,4 +1,5 @@
-"""`zerohsi scenes ...`: list, preview, check and import scenes and suite instances."""
+"""`zerohsi scenes ...`: list, preview, check and import scenes; build instances for a user's own capture and
+export their first frame for an outside video model."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 app = typer.Typer(help="Scenes, objects and the AnyInteraction suite.", no_args_is_help=True)
 
 
@@ -129,12 +131,122 @@ def import_cmd(
     spec = SceneSpec(name=ply.stem, ply=str(ply), mesh=None if mesh is None else str(mesh), up=up, scale=scale,
                      floor_offset=floor_offset, voxel_size=voxel_size)
     scene = load_real_scene(spec, Path.cwd())
+    from zerohsi.errors import UserError
+    from zerohsi.scenes.placement import capture_problems
+
+    errors, warnings = capture_problems(scene)
+    if errors:
+        raise UserError(errors[0])
+    for w in warnings:
+        err_console.print(f"warning: {w}")
     typer.echo(json.dumps({"name": scene.name, "source": scene.source, **scene.info}, indent=2))
     if preview is not None:
         from zerohsi.scenes.preview import render_preview
 
         _write_png(preview, render_preview(scene, None, None, width=320, height=240))
         console.print(f"wrote {preview}")
+
+
+def _numbers(text: Optional[str], option: str, sizes: tuple[int, ...]) -> Optional[tuple[float, ...]]:
+    """'1.5,-2,0.3' -> (1.5, -2.0, 0.3), checked for count and finiteness (one-sentence UserError)."""
+    import math
+
+    from zerohsi.errors import UserError
+
+    if text is None:
+        return None
+    try:
+        vals = tuple(float(v) for v in text.replace(" ", "").split(","))
+    except ValueError:
+        vals = ()
+    if len(vals) not in sizes or not all(math.isfinite(v) for v in vals):
+        want = " or ".join(str(n) for n in sizes)
+        raise UserError(f"{option} takes {want} comma-separated numbers, got '{text}'.")
+    return vals
+
+
+@app.command("instance")
+def instance_cmd(
+    ply: Path = typer.Argument(..., help="Your 3DGS scene (INRIA .ply), in the frame `zerohsi scenes import` "
+                               "aligns with the same --up/--scale/--floor."),
+    out: Path = typer.Option(..., "--out", "-o", help="The instance file to write (YAML)."),
+    prompt: str = typer.Option(..., "--prompt", help="What the person does (the video model's prompt)."),
+    frames: int = typer.Option(51, "--frames", help="Clip length in frames, at --fps."),
+    fps: float = typer.Option(10.0, "--fps", help="Frame rate the run works at (the clip is resampled to it)."),
+    up: str = typer.Option("+z", "--up", help="The file's up axis: +x -x +y -y +z -z."),
+    scale: float = typer.Option(1.0, "--scale", help="File units to metres."),
+    floor_offset: Optional[float] = typer.Option(None, "--floor", help="Floor height after rotation and scaling "
+                                                 "(estimated when omitted)."),
+    voxel_size: float = typer.Option(0.05, "--voxel", help="SDF grid resolution, metres."),
+    mesh: Optional[Path] = typer.Option(None, "--mesh", help="A mesh of the scene for its SDF (else the Gaussians)."),
+    look_at: Optional[str] = typer.Option(None, "--camera-look-at", help="Camera eye and target: ex,ey,ez,tx,ty,tz "
+                                          "(metres, aligned frame)."),
+    cameras: Optional[Path] = typer.Option(None, "--cameras", help="The capture's cameras: a COLMAP model folder, "
+                                           "a nerfstudio transforms.json or the 3DGS trainer's cameras.json."),
+    camera_index: int = typer.Option(0, "--camera-index", help="Which camera of --cameras (0-based, sorted by "
+                                     "image name for COLMAP)."),
+    fov: float = typer.Option(60.0, "--fov", help="Horizontal field of view of a look-at or default camera, deg."),
+    size: str = typer.Option("1280x720", "--size", help="First-frame size WxH (1280x720 is 16:9, which KLING, "
+                             "Runway, Veo and Sora accept)."),
+    person_at: Optional[str] = typer.Option(None, "--person-at", help="Person's floor position x,y (metres)."),
+    heading: Optional[float] = typer.Option(None, "--heading", help="Person's heading in degrees CCW from +X "
+                                            "(default: facing the camera)."),
+    sitting: bool = typer.Option(False, "--sitting", help="Start sitting on the seat at --person-at."),
+    seat_height: Optional[float] = typer.Option(None, "--seat-height", help="Seat top height (found from the "
+                                                "geometry when omitted)."),
+    object_file: Optional[Path] = typer.Option(None, "--object", help="An object: a 3DGS .ply or a mesh."),
+    object_pose: Optional[str] = typer.Option(None, "--object-pose", help="Where the object's base rests: "
+                                              "x,y,z[,yaw_deg]."),
+    object_scale: float = typer.Option(1.0, "--object-scale", help="Object file units to metres."),
+    name: Optional[str] = typer.Option(None, "--name", help="Instance name (default: the scene file's name)."),
+) -> None:
+    """Write an instance file for your own capture; with no --person-at/--camera the person goes on free floor near
+    the capture's centre, facing a camera at eye height. Every placement is checked before anything is written."""
+    from zerohsi.errors import UserError
+    from zerohsi.scenes.instance_file import build_instance_file
+
+    try:
+        w, h = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        raise UserError(f"--size must look like 1280x720, got '{size}'.") from None
+    pos = _numbers(person_at, "--person-at", (2,))
+    inst = build_instance_file(
+        ply, prompt=prompt, num_frames=frames, fps=fps, up=up, scale=scale, floor_offset=floor_offset,
+        voxel_size=voxel_size, mesh=None if mesh is None else str(mesh), size=(w, h), fov_deg=fov,
+        look_at=_numbers(look_at, "--camera-look-at", (6,)), cameras=None if cameras is None else str(cameras),
+        camera_index=camera_index, person_at=None if pos is None else (pos[0], pos[1]), heading_deg=heading,
+        sitting=sitting, seat_height=seat_height, object_file=None if object_file is None else str(object_file),
+        object_pose=_numbers(object_pose, "--object-pose", (3, 4)), object_scale=object_scale, name=name,
+        base=out.parent)
+    inst.save(out)
+    eye = inst.camera.center.tolist()
+    p = inst.person
+    console.print(f"wrote {out}: {p.pose} person at ({p.position[0]:.2f}, {p.position[1]:.2f}) heading "
+                  f"{p.heading_deg:.0f} deg; camera ({inst.camera_source}) at ({eye[0]:.2f}, {eye[1]:.2f}, "
+                  f"{eye[2]:.2f}), {inst.camera.width}x{inst.camera.height}; {inst.num_frames} frames at "
+                  f"{inst.fps:g} fps")
+
+
+@app.command("first-frame")
+def first_frame_cmd(
+    instance: Path = typer.Argument(..., help="An instance file (`zerohsi scenes instance` writes one)."),
+    overrides: Optional[list[str]] = typer.Argument(None, help="Dot-list overrides, as for `zerohsi run`; use the "
+                                                    "same preset and avatar overrides as the run."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for first_frame.png, its masks and expect.json."),
+    config: str = typer.Option("fast", "--config", "-c", help="Preset (or YAML) the run will use."),
+) -> None:
+    """Render the first frame for an outside video model (scene + avatar + object, at the instance camera's size),
+    with the frame-0 masks and expect.json (camera, frame count and rate the returned clip must meet). The last
+    line printed is the image's path."""
+    from zerohsi.config import load_config
+    from zerohsi.scenes.handoff import IMAGE, export_first_frame
+
+    cfg = load_config(config, [*(overrides or []), f"instance.file={instance}"])
+    exp = export_first_frame(cfg, out)
+    console.print(f"first frame {exp['width']}x{exp['height']} ({exp['aspect']}); the clip must start from it and "
+                  f"last at least {exp['min_duration_s']:g} s (e.g. {exp['min_source_frames']['24']} frames at 24 fps,"
+                  f" {exp['min_source_frames']['30']} at 30 fps); masks and expectations in {out / 'expect.json'}")
+    typer.echo(str(out / IMAGE))
 
 
 def _write_png(path: Path, image) -> None:

@@ -94,6 +94,17 @@ def load_config(
     options; a choice keeps the preset's options when the preset already names that component."""
     layers: list[Any] = preset_layers(preset) if preset else []
     node = merge_into(RunConfig, *layers)
+    if node.instance.file:
+        # the instance file's clip length, and its camera's aspect (the render keeps the configured width), sit
+        # between the preset and the command line: overrides still win
+        from zerohsi.scenes.instance_file import load_instance_file
+
+        inst = load_instance_file(node.instance.file)
+        height = max(8, round(node.render.width * inst.camera.height / inst.camera.width))
+        node = merge_into(RunConfig, *layers[:-1], {"video": {"num_frames": inst.num_frames, "fps": inst.fps},
+                                                    "render": {"height": height}}, layers[-1])
+        # saved configs must find the file again from any folder (`zerohsi outputs`, --resume)
+        node.instance.file = str(Path(node.instance.file).expanduser().resolve())
     if plugins:
         node = apply_plugin_choices(node, plugins)
     node = merge_into(node, parse_overrides(overrides))

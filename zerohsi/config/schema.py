@@ -21,8 +21,13 @@ class ComponentConfig:
 
 @dataclass
 class InstanceConfig:
-    """What to act out: a suite instance, or a scene/object/prompt given directly."""
+    """What to act out: a suite instance, or an instance file for the user's own scene (``file``)."""
 
+    #: an instance file (`zerohsi scenes instance` writes one): scene, camera, person, object, prompt and clip
+    #: length of the user's own capture; when set, ``suite``/``name``/``scene_ply`` are not used, and the file's
+    #: clip length becomes video.num_frames / video.fps, and its camera's aspect render.height (for the configured
+    #: render.width), unless those are set on the command line
+    file: Optional[str] = None
     suite: str = "anyinteraction"
     name: str = "living_room_sit_sofa"
     #: replaces the instance's prompt when set
@@ -31,6 +36,14 @@ class InstanceConfig:
     scene_ply: Optional[str] = None
     #: Gaussian density of procedural scenes (1.0 ~ 30k Gaussians; tests use less)
     scene_density: float = 1.0
+
+    @property
+    def label(self) -> str:
+        """What the run acted out, for run-folder names, provenance and reports: the instance file's name (without
+        its suffix) or the suite instance's name."""
+        from pathlib import Path
+
+        return Path(self.file).stem if self.file else self.name
 
 
 @dataclass

@@ -224,7 +224,12 @@ def run_report_html(run: RunFolder, *, body_model: Optional[BodyModel] = None, s
     generator = prov.get("generator") or (cfg.video.generator.name if cfg else "")
     bits = [f"{len(motion)} frames at {motion.fps:g} fps", f"body: {motion.body_model}"]
     if cfg is not None:
-        bits += [f"instance: {cfg.instance.name}", f"seed: {cfg.seed}"]
+        bits += [f"instance: {cfg.instance.label}", f"seed: {cfg.seed}"]
+    geometry = (getattr(scene, "info", None) or {}).get("geometry")
+    if geometry:  # what the penetration / contact metrics measured against
+        from zerohsi.scenes.scene import GEOMETRY_SOURCES
+
+        bits.append(f"scene geometry: {GEOMETRY_SOURCES.get(geometry, geometry)}")
     if generator:
         bits.append(f"video: {generator}" + (" (scripted test signal, not a generated video)"
                                              if generator == "scripted" else ""))

@@ -150,6 +150,10 @@ class RunFolder:
         if cfg is None:
             return None
         try:
+            if cfg.instance.file:
+                from zerohsi.scenes.instance_file import load_instance_file
+
+                return load_instance_file(cfg.instance.file).instance()
             from zerohsi.scenes.suite import load_suite
 
             return load_suite(cfg.instance.suite).get(cfg.instance.name)
@@ -160,6 +164,8 @@ class RunFolder:
     @functools.cached_property
     def object(self) -> Optional[SceneObject]:
         """The run's object (None for static interactions or when it cannot be rebuilt)."""
+        if self.config is not None and self.config.instance.file:
+            return self.scene_and_object[1]
         inst = self._instance()
         if inst is None or not getattr(inst, "object", None):
             return None
@@ -174,6 +180,14 @@ class RunFolder:
     @functools.cached_property
     def scene_and_object(self) -> tuple[Optional[Scene], Optional[SceneObject]]:
         """The run's scene and object (no avatar: cheaper than :attr:`setup`), or Nones when they cannot be built."""
+        if self.config is not None and self.config.instance.file:  # the user's own scene: an instance file
+            try:
+                from zerohsi.scenes.instance_file import resolve_instance
+
+                return resolve_instance(self.config.instance)[1:]
+            except (ImportError, UserError) as exc:
+                log.warning("cannot rebuild the scene of %s: %s", self.path, exc)
+                return None, None
         inst = self._instance()
         if inst is None:
             return None, None

@@ -155,7 +155,7 @@ class ClipRunner:
             problem, fit_losses = self.fit(setup, frames, masks, cameras, init, clip, fit_key)
         motion = Motion(problem.body(), setup.avatar.body_model.name, video.fps, problem.object_pose_tensor(),
                         provenance={"video": video.provenance, "prompt": prompt, "seed": cfg.seed,
-                                    "instance": cfg.instance.name}).with_cameras(cameras)
+                                    "instance": cfg.instance.label}).with_cameras(cameras)
         return {"video": video, "masks": masks, "motion": motion, "problem": problem, "gt_motion": gt_motion,
                 "gt_masks": gt_masks, "losses": {"tracking": track_losses, "fit": fit_losses}}
 

@@ -41,7 +41,8 @@ def build_procedural_scene(name: str, seed: int = 0, density: float = 1.0) -> Sc
     hi = g.means.max(0).values
     return Scene(name, g, union(solids), floor_height=0.0, targets=L.targets, bounds=torch.stack([lo, hi]),
                  source="procedural", info={"seed": int(seed), "density": float(density),
-                                            "indoor": SCENES[name][1], "primitives": len(L.prims)},
+                                            "indoor": SCENES[name][1], "primitives": len(L.prims),
+                                            "geometry": "primitives"},
                  primitives=L.prims)
 
 

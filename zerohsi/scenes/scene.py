@@ -16,6 +16,10 @@ from zerohsi.errors import UserError
 from zerohsi.gaussians import Gaussians
 
 TARGET_KINDS = ("sit", "lie", "lean", "stand", "surface", "reach")
+#: ``Scene.info["geometry"]`` -> what the scene's SDF (and so the penetration and contact metrics) was built from
+GEOMETRY_SOURCES = {"primitives": "analytic SDF of the procedural scene's shapes",
+                    "mesh": "SDF of the mesh given with the capture",
+                    "gaussians": "SDF built from the capture's Gaussians (no mesh given)"}
 
 
 @dataclass(frozen=True)

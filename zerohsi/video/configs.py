@@ -8,11 +8,13 @@ from typing import Optional
 
 @dataclass
 class FileVideoConfig:
-    #: an mp4/webm/... file, a folder of image frames, or an npz frame store
-    path: str = "???"
+    #: an mp4/webm/... file, a folder of image frames, or an npz frame store (required; checked by the generator so
+    #: a missing path gets its own sentence)
+    path: Optional[str] = None
     #: the clip's frame rate; None uses the file's own rate (a folder of frames defaults to 30)
     fps: Optional[float] = None
-    #: mean absolute difference (0..1) between the clip's first frame and I0 above which a warning is issued
+    #: mean absolute difference (0..1) between the clip's first frame and I0 above which the clip is refused (it
+    #: does not start from the exported first frame)
     first_frame_tolerance: float = 0.08
     #: resize frames to I0's size when they differ (the pipeline renders at I0's size)
     resize_to_first_frame: bool = True
