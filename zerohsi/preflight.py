@@ -106,11 +106,17 @@ def component_problems(cfg: RunConfig, host=None, requirements: bool = True) -> 
 
 
 def instance_problems(cfg: RunConfig) -> list[str]:
+    """The instance (a file, or a suite and name) exists and reads; its placement in the scene is checked when the
+    scene is built, still before any video is generated."""
+    from zerohsi.scenes.instance_file import load_instance_file
     from zerohsi.scenes.suite import load_suite
 
     problems = []
     try:
-        load_suite(cfg.instance.suite).get(cfg.instance.name)
+        if cfg.instance.file:
+            load_instance_file(cfg.instance.file)
+        else:
+            load_suite(cfg.instance.suite).get(cfg.instance.name)
     except UserError as exc:
         problems.append(str(exc))
     if cfg.instance.scene_ply and not Path(cfg.instance.scene_ply).expanduser().is_file():
