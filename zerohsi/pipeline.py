@@ -140,7 +140,10 @@ def run(config: Any = "demo", overrides=(), *, run_dir: str | Path | None = None
         raise UserError(f"Run folder '{run_dir}' already holds a finished run; pick another --run-dir (or "
                         "output_dir/run_name).")
     # an unfinished folder (a failed or killed run) may be reused: stages whose inputs did not change are kept
-    created = not run_dir.exists()
+    created = run_dir  # the topmost folder this call creates, removed again if nothing worth keeping is done
+    while not created.parent.exists():
+        created = created.parent
+    created = None if run_dir.exists() else created
     run_dir.mkdir(parents=True, exist_ok=True)
     save_config(cfg, run_dir / "config.yaml")
     handler = logging.FileHandler(run_dir / "log.txt")
@@ -158,10 +161,10 @@ def run(config: Any = "demo", overrides=(), *, run_dir: str | Path | None = None
     except Exception:
         # nothing worth keeping (no stage finished): leave no half-written folder behind; otherwise the folder stays
         # for --resume or for a corrected re-run into the same --run-dir, which reuses the finished stages
-        if created and not StageStore(run_dir).done:
+        if created is not None and not StageStore(run_dir).done:
             log.removeHandler(handler)
             handler.close()
-            shutil.rmtree(run_dir, ignore_errors=True)
+            shutil.rmtree(created, ignore_errors=True)
         raise
     finally:
         log.removeHandler(handler)

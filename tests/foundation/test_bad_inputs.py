@@ -124,3 +124,68 @@ def test_bad_input_is_one_line_exit_2_nothing_written(kind, args, tmp_path, monk
     after = sorted(p for p in tmp_path.rglob("*") if "__pycache__" not in p.parts)
     assert after == before, f"left behind: {set(after) - set(before)}"
     assert not os.environ.get("KLING_ACCESS_KEY")
+
+
+def _files(root):
+    """Bad files of several kinds (and a good splat to aim at bad output paths), written into ``root``."""
+    import numpy as np
+    import torch
+
+    from zerohsi.gaussians import Gaussians
+    from zerohsi.ply import save_ply
+
+    root.mkdir(exist_ok=True)
+    n = 8
+    g = Gaussians(torch.rand(n, 3), torch.nn.functional.normalize(torch.rand(n, 4), dim=1), torch.full((n, 3), 0.05),
+                  torch.full((n,), 0.8), torch.rand(n, 3))
+    save_ply(root / "good.ply", g)
+    nan = g.means.clone()
+    nan[0, 0] = float("nan")
+    save_ply(root / "nan.ply", Gaussians(nan, g.quats, g.scales, g.opacities, g.colors))
+    (root / "bad.yaml").write_text("fit: [unclosed\n")
+    (root / "list.yaml").write_text("- a\n- b\n")
+    (root / "garbage.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    obj = np.empty(1, dtype=object)
+    obj[0] = {"x": 1}
+    np.savez(root / "objects.npz", poses=obj)
+    (root / "weights").mkdir()
+    (root / "weights" / "model_index.json").write_text("{not json")
+    (root / "empty.bvh").write_text("")
+    (root / "file").write_text("a file where a folder is expected\n")
+
+
+_FILE_CASES = [
+    ["run", "F/bad.yaml"], ["run", "F/list.yaml"], ["config", "show", "F/bad.yaml"],
+    ["run", "demo", "instance.scene_ply=F/nan.ply"], ["splat", "info", "F/garbage.npz"],
+    ["splat", "render", "F/good.ply", "-o", "F/file/x.png"], ["splat", "render", "F/good.ply", "-o", "F/x.gif"],
+    ["splat", "render", "F/nan.ply", "-o", "F/x.png"], ["motion", "info", "F/garbage.npz"],
+    ["motion", "info", "F/objects.npz"], ["motion", "import", "F/garbage.npz", "-o", "F/out.npz"],
+    ["motion", "import", "F/empty.bvh", "-o", "F/out.npz"], ["motion", "import", "F/objects.npz", "-o", "F/out.npz"],
+    ["run", "demo", "video.generator.name=cogvideox", "video.generator.options.weights=F/weights"],
+    ["run", "demo", "video.generator.name=file", "video.generator.options.path=F/garbage.npz"],
+    ["scenes", "import", "F/garbage.npz", "-o", "F/scene"],
+]
+
+
+@pytest.mark.parametrize("argv", _FILE_CASES, ids=[" ".join(a)[:60] for a in _FILE_CASES])
+def test_bad_file_is_one_line_exit_2_nothing_written(argv, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    files = tmp_path / "F"
+    _files(files)
+    argv = [a.replace("F/", f"{files}/") for a in argv]
+    if argv[0] == "run":
+        argv[2:2] = [] if argv[1].endswith(".yaml") else ["--run-dir", str(tmp_path / "out" / "run")]
+    before = sorted(tmp_path.rglob("*"))
+    code = main(argv)
+    err = capsys.readouterr().err
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert code == 2, err
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert len(lines) == 1 and lines[0].startswith("error:"), err
+    assert "allow_pickle" not in err and "weights_only" not in err, err
+    assert argv[:2] == ["splat", "render"] or "--drop-invalid" not in err, err  # only splat has that flag
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_file_corpus_size():
+    assert len(CASES) + len(_FILE_CASES) >= 130

@@ -48,9 +48,9 @@ class FileVideoSource:
     # asking for more frames than the clip holds must be told so, not served a short cached clip
 
     def __init__(self, cfg: FileVideoConfig):
-        if not cfg.path or cfg.path == "???":
-            raise UserError("The file video generator needs a clip: set video.generator.options.path to an mp4 or a "
-                            "folder of frames.")
+        from zerohsi.video.registration import require_clip
+
+        require_clip(cfg)
         if not cfg.first_frame_tolerance > 0:
             raise UserError(f"video.generator.options.first_frame_tolerance must be positive, got "
                             f"{cfg.first_frame_tolerance}.")

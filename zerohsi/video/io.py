@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import zipfile
 from fractions import Fraction
 from pathlib import Path
 
@@ -97,8 +98,9 @@ def load_frames(path: str | os.PathLike) -> Video:
         data = load_npz(path)
     except FileNotFoundError:
         raise UserError(f"Frame store '{path}' does not exist; check the path.") from None
-    except (ValueError, OSError) as exc:
-        raise UserError(f"'{path}' is not a readable frame store ({exc}).") from None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile):
+        raise UserError(f"'{path}' is not a readable frame store (not an npz, corrupt, or holding pickled objects, "
+                        "which zerohsi never loads); write it with zerohsi's save_frames.") from None
     if "frames" not in data:
         raise UserError(f"'{path}' holds no 'frames' array; write it with zerohsi's save_frames.")
     return Video(_check_frames(data["frames"], where=str(path)), float(data.get("fps", 30.0)))

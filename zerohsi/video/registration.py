@@ -17,9 +17,24 @@ def _file(cfg: FileVideoConfig):
     return FileVideoSource(cfg)
 
 
+def require_clip(cfg: FileVideoConfig) -> None:
+    """The clip must be named and exist before a run starts (its content is checked once I0 is rendered)."""
+    from pathlib import Path
+
+    from zerohsi.errors import UserError
+
+    if not cfg.path or cfg.path == "???":
+        raise UserError("The file video generator needs a clip: set video.generator.options.path to an mp4 or a "
+                        "folder of frames.")
+    if not Path(cfg.path).expanduser().exists():
+        raise UserError(f"Clip '{cfg.path}' does not exist; check video.generator.options.path.")
+
+
 def register(register) -> None:
     register("scripted", _scripted, config=ScriptedConfig,
              description="TEST SIGNAL (offline): renders a known ground-truth motion program with an appearance "
                          "gap and saves the ground truth beside it; for measuring reconstruction accuracy.")
-    register("file", _file, config=FileVideoConfig,
+    from zerohsi.plugins.lazy import requirements
+
+    register("file", _file, config=FileVideoConfig, requirements=requirements(require_clip),
              description="Imports a clip generated elsewhere (mp4/webm or a folder of frames), checked against I0.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -56,7 +57,15 @@ def weights_folder(weights: str) -> Path:
         raise UserError("This generator needs local model weights: set video.generator.options.weights to the "
                         "diffusers model folder you downloaded.")
     path = Path(weights).expanduser()
-    if not (path / "model_index.json").is_file():
+    index = path / "model_index.json"
+    if not index.is_file():
         raise UserError(f"'{path}' is not a diffusers pipeline folder (no model_index.json); point "
                         "video.generator.options.weights at the downloaded model folder.")
+    try:
+        data = json.loads(index.read_text())
+    except (OSError, UnicodeDecodeError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        raise UserError(f"'{index}' is not valid model_index.json (a JSON object naming the pipeline's parts); "
+                        "download the model folder again.")
     return path.resolve()
