@@ -64,3 +64,21 @@ def test_plugin_choice_replaces_role_default():
     cfg = load_config("demo", plugins={"refiner": "temporal_smooth", "video_generator": "file"})
     assert [r.name for r in cfg.refiners] == ["temporal_smooth"]
     assert cfg.video.generator.name == "file"
+
+
+def test_plugin_choices_keep_their_options_from_overrides_and_preset(tmp_path):
+    """`--plugins kling video.generator.options.base_url=...` must reach kling (a run meant for a test server must
+    never fall back to the production API), and a preset's options for the chosen component are kept."""
+    from zerohsi.config import load_config
+
+    cfg = load_config("demo", ["video.generator.options.base_url=http://127.0.0.1:1",
+                               "video.generator.options.mode=pro", "segmenter.options.checkpoint=/x/sam2.pt"],
+                      {"video_generator": "kling", "segmenter": "sam2"})
+    assert cfg.video.generator.name == "kling"
+    assert cfg.video.generator.options == {"base_url": "http://127.0.0.1:1", "mode": "pro"}
+    assert cfg.segmenter.options == {"checkpoint": "/x/sam2.pt"}
+    preset = tmp_path / "p.yaml"
+    preset.write_text("extends: demo\nvideo:\n  generator: {name: kling, options: {mode: pro}}\n")
+    assert load_config(str(preset), [], {"video_generator": "kling"}).video.generator.options == {"mode": "pro"}
+    # a different component's options do not leak into the chosen one
+    assert load_config(str(preset), [], {"video_generator": "scripted"}).video.generator.options == {}
