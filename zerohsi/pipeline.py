@@ -122,10 +122,12 @@ def _as_config(config: Any, overrides=()) -> RunConfig:
 
 
 def run(config: Any = "demo", overrides=(), *, run_dir: str | Path | None = None, resume: bool = False,
-        progress: bool = True) -> RunResult:
+        progress: bool = True, log_wandb: bool = True) -> RunResult:
     """Run every stage for ``config`` (a RunConfig, preset name or YAML path) and return the artifacts.
 
     With ``resume=True`` and an existing ``run_dir``, the saved config is used and finished stages/frames are skipped.
+    With ``wandb.enabled`` the finished run folder is logged to W&B (``log_wandb=False``: the caller logs it, as a
+    benchmark sweep does with its records).
     """
     if resume:
         if run_dir is None or not (Path(run_dir) / "config.yaml").exists():
@@ -137,6 +139,11 @@ def run(config: Any = "demo", overrides=(), *, run_dir: str | Path | None = None
     if not resume and (run_dir / "stages.json").exists():
         raise UserError(f"Run folder '{run_dir}' already holds a run; pass --resume to continue it or pick "
                         "another --run-dir.")
+    if cfg.wandb.enabled and log_wandb:
+        from zerohsi.wandb_log import require_wandb, wandb_settings
+
+        if wandb_settings(cfg.wandb).active:
+            require_wandb()  # before the run, not after an hour of it
     run_dir.mkdir(parents=True, exist_ok=True)
     save_config(cfg, run_dir / "config.yaml")
     handler = logging.FileHandler(run_dir / "log.txt")
@@ -146,7 +153,12 @@ def run(config: Any = "demo", overrides=(), *, run_dir: str | Path | None = None
     try:
         from zerohsi.recon.runner import ClipRunner
 
-        return ClipRunner(cfg, run_dir, progress=progress).run()
+        result = ClipRunner(cfg, run_dir, progress=progress).run()
+        if log_wandb:
+            from zerohsi.wandb_log import log_finished_run
+
+            log_finished_run(cfg, run_dir)
+        return result
     finally:
         log.removeHandler(handler)
         handler.close()

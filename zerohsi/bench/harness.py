@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from zerohsi.bench.sweep import RunFn, Variant, ablation_variant, check_out_dir, plan, run_sweep
+from zerohsi.bench.sweep import RunFn, Variant, ablation_variant, check_out_dir, plan, run_config, run_sweep
 from zerohsi.errors import UserError
 
 log = logging.getLogger("zerohsi")
@@ -122,16 +122,18 @@ def run_bench(*, out_dir: Path, suite: str = "anyinteraction", instances: Option
                  metric_names)
     ex = host.build("executor", executor, executor_options)
     logger = None
-    if wandb:
-        from zerohsi.bench.wandb_log import SweepLogger
+    wandb_cfg = run_config(specs[0]).wandb if specs else None
+    if wandb or (wandb_cfg is not None and wandb_cfg.enabled):  # --wandb or the config's wandb.enabled: one switch
+        from zerohsi.wandb_log import WandbLogger, wandb_settings
 
-        logger = SweepLogger(out_dir, group=out_dir.name)
+        logger = WandbLogger(wandb_settings(wandb_cfg, group=out_dir.name), out_dir)
 
     def on_record(rec: dict[str, Any]) -> None:
         if progress is not None:
             progress(rec)
-        if logger is not None:
-            logger.log_run(rec)
+        if logger is not None and not rec.get("skipped"):
+            logger.log_run(rec["run_dir"], name=f"{rec.get('variant')}/{rec.get('instance')}/seed{rec.get('seed')}",
+                           job_type=str(rec.get("instance") or "run"), record=rec)
 
     sweep = run_sweep(specs, ex, run_fn, on_record=on_record)
     records = [*sweep.records, *baseline_records]
@@ -142,5 +144,4 @@ def run_bench(*, out_dir: Path, suite: str = "anyinteraction", instances: Option
     paths.update(write_tables(tables, out_dir, figures=figures))
     if logger:
         logger.log_summary(tidy_rows(records))
-        logger.finish()
     return BenchReport(records, tables, paths)

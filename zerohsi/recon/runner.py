@@ -54,13 +54,12 @@ class ClipRunner:
 
     # -- helpers -----------------------------------------------------------------------------------------------
     def _loop(self, stage_dir: Path):
-        from zerohsi.recon.callbacks import RichProgress, make_loggers
+        from zerohsi.recon.callbacks import RichProgress
         from zerohsi.recon.loop import FrameLoop
 
+        # W&B gets the whole finished run folder (zerohsi.wandb_log), not a live stream per stage
         callbacks = [RichProgress(enabled=self.progress)] + list(self.extra_callbacks)
-        loggers = make_loggers(self.cfg.wandb, self.run_dir, self.run_dir.name)
-        return FrameLoop(seed=self.cfg.seed, device=self.device, callbacks=callbacks, loggers=loggers,
-                         checkpoint_dir=stage_dir)
+        return FrameLoop(seed=self.cfg.seed, device=self.device, callbacks=callbacks, checkpoint_dir=stage_dir)
 
     extra_callbacks: list[Any] = []
 

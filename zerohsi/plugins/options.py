@@ -1,0 +1,122 @@
+"""The options of a component, read from its config dataclass: name, type, default and a one-line doc.
+
+Field docs are the ``#:`` comment lines right above a field (the Sphinx attribute-doc convention the config modules
+already use), or else a trailing ``# ...`` comment on the field's own line. One convention for every config, so
+`zerohsi plugins show NAME` can list what each option means without a separate docs table to keep in sync.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import io
+import textwrap
+import tokenize
+import typing
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+
+@dataclass(frozen=True)
+class OptionInfo:
+    name: str
+    type: str
+    default: Any  # the default value (None when the field is required)
+    required: bool
+    doc: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def component_options(config: type | None) -> list[OptionInfo]:
+    """Every field of a component's config dataclass, in declaration order (empty when it takes no options)."""
+    if config is None:
+        return []
+    docs = field_docs(config)
+    try:
+        hints = typing.get_type_hints(config)
+    except Exception:  # noqa: BLE001 - a hint naming an optional package: fall back to the annotation text
+        hints = {}
+    out = []
+    for f in dataclasses.fields(config):
+        if not f.init:
+            continue
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        default = None if required else (f.default if f.default is not dataclasses.MISSING else f.default_factory())
+        out.append(OptionInfo(f.name, type_name(hints.get(f.name, f.type)), _plain(default), required,
+                              docs.get(f.name, "")))
+    return out
+
+
+def type_name(tp: Any) -> str:
+    """``Optional[int]`` -> ``int | None``, ``list[str]`` -> ``list[str]``, ``float`` -> ``float``."""
+    if isinstance(tp, str):
+        return tp.replace("Optional[", "").rstrip("]") + " | None" if tp.startswith("Optional[") else tp
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is typing.Union or (origin is not None and getattr(origin, "__name__", "") == "UnionType"):
+        return " | ".join(type_name(a) for a in args)
+    if origin is typing.Literal:
+        return " | ".join(repr(a) for a in args)
+    if origin is not None:
+        return f"{getattr(origin, '__name__', str(origin))}[{', '.join(type_name(a) for a in args)}]"
+    if tp is type(None):
+        return "None"
+    return getattr(tp, "__name__", str(tp))
+
+
+def _plain(value: Any) -> Any:
+    """Defaults as JSON-friendly values (tuples as lists, dataclasses as dicts)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+@lru_cache(maxsize=None)
+def field_docs(config: type) -> dict[str, str]:
+    """field name -> one-line doc from the ``#:`` comments above it or its trailing comment; base classes first."""
+    docs: dict[str, str] = {}
+    for cls in reversed(config.__mro__):
+        if dataclasses.is_dataclass(cls) and cls is not object:
+            docs.update(_class_comment_docs(cls))
+    return docs
+
+
+def _class_comment_docs(cls: type) -> dict[str, str]:
+    try:
+        source = inspect.getsource(cls)
+    except (OSError, TypeError):  # built in a REPL or from a zip without sources
+        return {}
+    own = set(getattr(cls, "__annotations__", {}))
+    docs: dict[str, str] = {}
+    pending: list[str] = []  # the `#:` block seen since the last statement
+    line_tokens: list[tokenize.TokenInfo] = []
+    for tok in tokenize.generate_tokens(io.StringIO(textwrap.dedent(source)).readline):
+        if tok.type == tokenize.COMMENT and not line_tokens:
+            text = tok.string[1:]
+            if text.startswith(":"):
+                pending.append(text[1:].strip())
+            continue
+        if tok.type == tokenize.NL and not line_tokens:
+            continue
+        if tok.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+            _take(line_tokens, pending, own, docs)
+            line_tokens, pending = [], []
+            continue
+        if tok.type in (tokenize.INDENT, tokenize.DEDENT):
+            continue
+        line_tokens.append(tok)
+    return docs
+
+
+def _take(tokens: list[tokenize.TokenInfo], pending: list[str], own: set[str], docs: dict[str, str]) -> None:
+    """Record the doc of a ``name: type = ...`` line (its ``#:`` block, else its trailing comment)."""
+    if len(tokens) < 2 or tokens[0].type != tokenize.NAME or tokens[1].string != ":" or tokens[0].string not in own:
+        return
+    trailing = next((t.string[1:].strip() for t in tokens if t.type == tokenize.COMMENT), "")
+    doc = " ".join(pending) if pending else trailing
+    if doc:
+        docs[tokens[0].string] = doc
