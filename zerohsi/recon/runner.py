@@ -236,8 +236,10 @@ class ClipRunner:
         ec = self.cfg.export
         recon = None
         if ec.overlay_video and len(results) == 1:
-            problem = first["problem"]
-            recon = np.stack([problem.preview(t) for t in range(len(video))])
+            from zerohsi.outputs.video import ReconstructionFrames
+
+            problem = first["problem"]  # its renders carry the body/object coverage the overlay tints
+            recon = ReconstructionFrames.from_renders([problem.render_frame(t) for t in range(len(video))])
         write_outputs(self.run_dir, setup, formats=ec.formats, overlay=ec.overlay_video, orbit=ec.orbit_video,
                       report=ec.report, recon=recon, backend=self.cfg.render.backend)
 
