@@ -59,6 +59,6 @@ def offline_run(run_dir: Path) -> dict[str, Any]:
             info["summary"].update({u.key or "/".join(u.nested_key): json.loads(u.value_json)
                                     for u in rec.summary.update})
     info["config"] = {k: v.get("value", v) if isinstance(v, dict) else v for k, v in info["config"].items()}
-    info["media"] = sorted(str(p.relative_to(run_dir / "files" / "media")) for p in (run_dir / "files" / "media").rglob("*")
-                           if p.is_file()) if (run_dir / "files" / "media").is_dir() else []
+    media = run_dir / "files" / "media"
+    info["media"] = sorted(str(p.relative_to(media)) for p in media.rglob("*") if p.is_file()) if media.is_dir() else []
     return info

@@ -1,7 +1,8 @@
 """The pipeline's last stage: everything a user looks at and takes away, written into the run folder.
 
 ``write_outputs(run_dir, setup)`` renders the reconstruction, writes overlay.mp4 (source | reconstruction | the fitted
-body and object tinted over the source, segmentation masks outlined) and optionally orbit.mp4, the requested exports under exports/, and report.html — each atomically.
+body and object tinted over the source, segmentation masks outlined) and optionally orbit.mp4, the requested exports
+under exports/, and report.html — each atomically.
 """
 
 from __future__ import annotations

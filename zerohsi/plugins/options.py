@@ -14,7 +14,7 @@ import textwrap
 import tokenize
 import typing
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 
@@ -75,7 +75,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@lru_cache(maxsize=None)
+@cache
 def field_docs(config: type) -> dict[str, str]:
     """field name -> one-line doc from the ``#:`` comments above it or its trailing comment; base classes first."""
     docs: dict[str, str] = {}
