@@ -1,4 +1,5 @@
-"""The options of a component, read from its config dataclass: name, type, default and a one-line doc.
+"""What a registered component takes and needs: its options (from its config dataclass: name, type, default and a
+one-line doc) and whether it is ready to run (keys, weights, model files present), for `zerohsi plugins`.
 
 Field docs are the ``#:`` comment lines right above a field (the Sphinx attribute-doc convention the config modules
 already use), or else a trailing ``# ...`` comment on the field's own line. One convention for every config, so
@@ -120,3 +121,30 @@ def _take(tokens: list[tokenize.TokenInfo], pending: list[str], own: set[str], d
     doc = " ".join(pending) if pending else trailing
     if doc:
         docs[tokens[0].string] = doc
+
+
+def readiness(entry: Any, options: Any = None) -> tuple[str, list[str]]:
+    """("ready" | "missing" | "loaded", what is missing, one sentence each).
+
+    "loaded" means imported but not checkable: the entry has no ``missing(options)`` check (an older registry) or the
+    check itself failed. "missing" lists what the component needs before it can run, e.g. an API key or weights.
+    """
+    check = getattr(entry, "missing", None)
+    if not callable(check):
+        return "loaded", []
+    try:
+        missing = [str(m) for m in (check(options) or [])]
+    except Exception as exc:  # noqa: BLE001 - a broken check must not hide the other components
+        from zerohsi.errors import first_line
+
+        return "loaded", [f"its readiness check failed: {first_line(exc)}"]
+    return ("missing" if missing else "ready"), missing
+
+
+def describe(entry: Any) -> dict[str, Any]:
+    """The JSON form of one component: identity, readiness and every option."""
+    status, missing = readiness(entry)
+    return {"role": entry.role, "name": entry.name, "description": entry.description, "plugin": entry.plugin,
+            "distribution": entry.distribution, "version": entry.version, "status": status, "missing": missing,
+            "options": [o.as_dict() for o in component_options(entry.config)]}
+
