@@ -16,7 +16,9 @@ class ClipConfig:
     architecture: dict[str, Any] = field(default_factory=dict)
     #: which frames are scored: "auto" (the re-rendered reconstruction, else the source video), "rendered", "video"
     frames: str = "auto"
+    #: frames embedded per CLIP forward pass
     batch_size: int = 16
+    #: auto | cpu | cuda[:N]
     device: str = "auto"
 
 

@@ -2,8 +2,9 @@
 one-line doc) and whether it is ready to run (keys, weights, model files present), for `zerohsi plugins`.
 
 Field docs are the ``#:`` comment lines right above a field (the Sphinx attribute-doc convention the config modules
-already use), or else a trailing ``# ...`` comment on the field's own line. One convention for every config, so
-`zerohsi plugins show NAME` can list what each option means without a separate docs table to keep in sync.
+already use), joined into one line. One convention for every component config, so `zerohsi plugins show NAME` lists
+what each option means without a separate docs table to keep in sync; a subclass field without its own ``#:`` keeps
+its base class's doc.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from typing import Any
 class OptionInfo:
     name: str
     type: str
-    default: Any  # the default value (None when the field is required)
+    #: the default value (None when the option is required)
+    default: Any
     required: bool
     doc: str
 
@@ -44,8 +46,10 @@ def component_options(config: type | None) -> list[OptionInfo]:
     for f in dataclasses.fields(config):
         if not f.init:
             continue
-        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        default = None if required else (f.default if f.default is not dataclasses.MISSING else f.default_factory())
+        unset = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        default = None if unset else (f.default if f.default is not dataclasses.MISSING else f.default_factory())
+        required = unset or default == "???"  # OmegaConf's mark of a value the user must give
+        default = None if required else default
         out.append(OptionInfo(f.name, type_name(hints.get(f.name, f.type)), _plain(default), required,
                               docs.get(f.name, "")))
     return out
@@ -78,7 +82,7 @@ def _plain(value: Any) -> Any:
 
 @cache
 def field_docs(config: type) -> dict[str, str]:
-    """field name -> one-line doc from the ``#:`` comments above it or its trailing comment; base classes first."""
+    """field name -> one-line doc from the ``#:`` comments above it; base classes first, so overrides keep a doc."""
     docs: dict[str, str] = {}
     for cls in reversed(config.__mro__):
         if dataclasses.is_dataclass(cls) and cls is not object:
@@ -114,13 +118,11 @@ def _class_comment_docs(cls: type) -> dict[str, str]:
 
 
 def _take(tokens: list[tokenize.TokenInfo], pending: list[str], own: set[str], docs: dict[str, str]) -> None:
-    """Record the doc of a ``name: type = ...`` line (its ``#:`` block, else its trailing comment)."""
+    """Record the ``#:`` block above a ``name: type = ...`` line as that field's doc."""
     if len(tokens) < 2 or tokens[0].type != tokenize.NAME or tokens[1].string != ":" or tokens[0].string not in own:
         return
-    trailing = next((t.string[1:].strip() for t in tokens if t.type == tokenize.COMMENT), "")
-    doc = " ".join(pending) if pending else trailing
-    if doc:
-        docs[tokens[0].string] = doc
+    if pending:
+        docs[tokens[0].string] = " ".join(pending)
 
 
 def readiness(entry: Any, options: Any = None) -> tuple[str, list[str]]:
