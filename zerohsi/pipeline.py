@@ -139,26 +139,30 @@ def run(config: Any = "demo", overrides=(), *, run_dir: str | Path | None = None
     if not resume and (run_dir / "stages.json").exists():
         raise UserError(f"Run folder '{run_dir}' already holds a run; pass --resume to continue it or pick "
                         "another --run-dir.")
-    if cfg.wandb.enabled and log_wandb:
-        from zerohsi.wandb_log import require_wandb, wandb_settings
-
-        if wandb_settings(cfg.wandb).active:
-            require_wandb()  # before the run, not after an hour of it
     run_dir.mkdir(parents=True, exist_ok=True)
     save_config(cfg, run_dir / "config.yaml")
     handler = logging.FileHandler(run_dir / "log.txt")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
+    wandb_run = None
     try:
         from zerohsi.recon.runner import ClipRunner
 
-        result = ClipRunner(cfg, run_dir, progress=progress).run()
-        if log_wandb:
-            from zerohsi.wandb_log import log_finished_run
+        runner = ClipRunner(cfg, run_dir, progress=progress)
+        if log_wandb and cfg.wandb.enabled:
+            from zerohsi.wandb_log import RunLogging
 
-            log_finished_run(cfg, run_dir)
+            wandb_run = RunLogging(cfg, run_dir)  # fails at once when wandb is missing, not after the run
+            runner.extra_callbacks = [*runner.extra_callbacks, *wandb_run.callbacks()]
+        result = runner.run()
+        if wandb_run is not None:
+            wandb_run.finish(ok=True)
         return result
+    except BaseException:
+        if wandb_run is not None:
+            wandb_run.finish(ok=False)
+        raise
     finally:
         log.removeHandler(handler)
         handler.close()

@@ -1,6 +1,7 @@
 """Weights & Biases logging of runs and sweeps: one W&B run per zerohsi run, read from its finished run folder.
 
-What a W&B run holds: the resolved config flattened to dotted keys (``fit.iters``, ``video.generator.name``, ...,
+What a W&B run holds: live loss curves while the run optimises (``<stage>/loss`` against ``<stage>/step``, with the
+frame and iteration beside them), then, from the finished folder, the resolved config flattened to dotted keys (``fit.iters``, ``video.generator.name``, ...,
 so W&B can group and filter by any hyper-parameter), provenance, per-iteration losses of every stage and frame
 (a table per stage with step / frame / iteration / loss, plus a line plot), final metrics (``metric/...``, the
 pre-refinement ones as ``metric/unrefined/...``), skipped metrics with their reasons, per-stage timings, the source /
@@ -183,17 +184,26 @@ class WandbLogger:
                                name=name, dir=str(self.save_dir), mode=self.settings.mode, config=config,
                                reinit="finish_previous")
 
-    def log_run(self, run_dir: str | os.PathLike, *, name: Optional[str] = None, job_type: str = "run",
-                record: Optional[dict[str, Any]] = None) -> None:
-        """One W&B run from a run folder (and, for a sweep, its record: identity, status, harness metrics)."""
+    def start(self, run_dir: str | os.PathLike, *, name: Optional[str] = None, job_type: str = "run",
+              record: Optional[dict[str, Any]] = None):
+        """Open the W&B run of a run folder (its config.yaml, provenance, a sweep record's identity), or None."""
         if self.wandb is None:
-            return
+            return None
         run_dir = Path(run_dir)
         config = run_config(run_dir)
         config.update({f"provenance.{k}": v for k, v in flatten(_provenance()).items()})
         if record:
             config.update({k: record.get(k) for k in RECORD_KEYS if k in record})
-        run = self._init(name or run_dir.name, job_type, config)
+        return self._init(name or run_dir.name, job_type, config)
+
+    def log_run(self, run_dir: str | os.PathLike, *, name: Optional[str] = None, job_type: str = "run",
+                record: Optional[dict[str, Any]] = None, run: Any = None) -> None:
+        """Log a finished run folder (and, for a sweep, its record: identity, status, harness metrics) and close
+        the W&B run: ``run`` when :meth:`start` opened it already (live losses), else a new one."""
+        if self.wandb is None:
+            return
+        run_dir = Path(run_dir)
+        run = run if run is not None else self.start(run_dir, name=name, job_type=job_type, record=record)
         try:
             for row in self._media(run_dir):
                 run.log(row)
@@ -244,8 +254,49 @@ def _cell(v: Any) -> Any:
     return v if v is None or isinstance(v, (int, float, str, bool)) else str(v)
 
 
-def log_finished_run(cfg: Any, run_dir: str | os.PathLike) -> None:
-    """`zerohsi run`'s hook: log a finished run folder when the config enables W&B (files under RUN_DIR/wandb)."""
-    if not cfg.wandb.enabled:
-        return
-    WandbLogger(wandb_settings(cfg.wandb), run_dir).log_run(run_dir)
+class LiveLosses:
+    """Frame-loop callback: every ``every``-th iteration's loss (and the last of each frame) into an open W&B run,
+    as ``<stage>/loss`` over ``<stage>/step`` with ``<stage>/frame`` and ``<stage>/iteration`` beside it."""
+
+    def __init__(self, run: Any, every: int = 1) -> None:
+        self.run, self.every = run, max(1, int(every))
+        self.steps: dict[str, int] = {}
+
+    def on_sequence_start(self, loop, problem, state, start_frame: int) -> None:
+        stage = problem.name
+        if stage not in self.steps:
+            self.steps[stage] = 0
+            self.run.define_metric(f"{stage}/step")
+            self.run.define_metric(f"{stage}/*", step_metric=f"{stage}/step")
+
+    def on_step_end(self, loop, problem, state, loss: float, terms: dict) -> None:
+        stage = problem.name
+        step = self.steps.get(stage, 0)
+        self.steps[stage] = step + 1
+        if state.iteration % self.every and state.iteration != problem.num_iters(state.frame) - 1:
+            return
+        row = {f"{stage}/step": step, f"{stage}/loss": float(loss), f"{stage}/frame": state.frame,
+               f"{stage}/iteration": state.iteration}
+        row.update({f"{stage}/{k}": float(v) for k, v in terms.items() if _is_number(v)})
+        self.run.log(row)
+
+
+class RunLogging:
+    """`zerohsi run`'s W&B session: opened before the stages (live losses), closed with the finished folder."""
+
+    def __init__(self, cfg: Any, run_dir: str | os.PathLike) -> None:
+        self.run_dir = Path(run_dir)
+        self.logger = WandbLogger(wandb_settings(cfg.wandb), run_dir) if cfg.wandb.enabled else None
+        self.run = self.logger.start(run_dir) if self.logger is not None else None
+
+    def callbacks(self) -> list[Any]:
+        return [LiveLosses(self.run)] if self.run is not None else []
+
+    def finish(self, ok: bool) -> None:
+        if self.run is None:
+            return
+        if ok:
+            self.logger.log_run(self.run_dir, run=self.run)
+        else:
+            self.run.finish(exit_code=1)
+        self.run = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from zerohsi.config import load_config, save_config
 from zerohsi.errors import UserError
 from zerohsi.io import atomic_write_json
 from zerohsi.motion import Motion
-from zerohsi.wandb_log import flatten, log_finished_run, loss_tables, wandb_settings
+from zerohsi.wandb_log import RunLogging, flatten, loss_tables, wandb_settings
 
 pytest.importorskip("wandb")
 from wandb_records import offline_run  # noqa: E402  (needs wandb)
@@ -54,9 +55,16 @@ def write_run(run_dir: Path, cfg) -> Path:
 def test_run_logs_config_losses_metrics_videos_and_frame_errors(tmp_path):
     cfg = load_config("fast", ["wandb.enabled=true", "fit.iters=7", "wandb.group=study"])
     run_dir = write_run(tmp_path / "run1", cfg)
-    log_finished_run(cfg, run_dir)
+    session = RunLogging(cfg, run_dir)  # what `zerohsi run` opens before its stages
+    (live,) = session.callbacks()
+    problem = SimpleNamespace(name="fit", num_iters=lambda t: 2)
+    live.on_sequence_start(None, problem, None, 0)
+    for t, it, loss in ((0, 0, 1.0), (0, 1, 0.5), (1, 0, 0.4), (1, 1, 0.3)):
+        live.on_step_end(None, problem, SimpleNamespace(frame=t, iteration=it), loss, {"l1": loss / 2})
+    session.finish(ok=True)
     (folder,) = (run_dir / "wandb").glob("offline-run-*")  # offline by default: a local folder, nothing sent
     info = offline_run(folder)
+    assert {"fit/step", "fit/loss", "fit/frame", "fit/iteration", "fit/l1"} <= info["history"]  # live curves
     assert (info["name"], info["group"], info["project"]) == ("run1", "study", "zerohsi")
     # every hyper-parameter, flattened so W&B can filter on it, and where the result came from
     assert info["config"]["fit.iters"] == 7
@@ -83,7 +91,9 @@ def test_run_logs_config_losses_metrics_videos_and_frame_errors(tmp_path):
 def test_disabled_runs_log_nothing(tmp_path):
     cfg = load_config("fast", [])
     run_dir = write_run(tmp_path / "run", cfg)
-    log_finished_run(cfg, run_dir)  # wandb.enabled is false by default
+    session = RunLogging(cfg, run_dir)  # wandb.enabled is false by default
+    assert session.callbacks() == []
+    session.finish(ok=True)
     assert not (run_dir / "wandb").exists()
 
 

@@ -42,7 +42,13 @@ def records(path: Path) -> list[Any]:
 
 
 def offline_run(run_dir: Path) -> dict[str, Any]:
-    """name, group, project, job_type, config (key -> value), history keys, summary (key -> value), media files."""
+    """name, group, project, job_type, config (key -> value), history keys, summary (key -> value), media files.
+
+    W&B's service process writes the file after ``finish()`` returns; ``wandb.teardown()`` waits for it.
+    """
+    import wandb
+
+    wandb.teardown()
     (wandb_file,) = run_dir.glob("*.wandb")
     info: dict[str, Any] = {"config": {}, "history": set(), "summary": {}}
     for rec in records(wandb_file):
