@@ -1,11 +1,12 @@
-"""Weights & Biases logging of runs and sweeps: one W&B run per zerohsi run, read from its finished run folder.
+"""Weights & Biases logging of runs and sweeps: one W&B run per zerohsi run.
 
-What a W&B run holds: live loss curves while the run optimises (``<stage>/loss`` against ``<stage>/step``, with the
-frame and iteration beside them), then, from the finished folder, the resolved config flattened to dotted keys (``fit.iters``, ``video.generator.name``, ...,
-so W&B can group and filter by any hyper-parameter), provenance, per-iteration losses of every stage and frame
-(a table per stage with step / frame / iteration / loss, plus a line plot), final metrics (``metric/...``, the
-pre-refinement ones as ``metric/unrefined/...``), skipped metrics with their reasons, per-stage timings, the source /
-reconstruction / overlay / orbit videos, and a per-frame error table when the run has ground truth.
+What a W&B run holds: the resolved config flattened to dotted keys (``fit.iters``, ``video.generator.name``, ...,
+so W&B can group and filter by any hyper-parameter) and provenance; live loss curves while ``zerohsi run``
+optimises (``<stage>/loss`` against ``<stage>/step``, with the frame and iteration beside them); then, from the
+finished run folder, per-iteration losses of every stage and frame (a table per stage with step / frame / iteration
+/ loss, plus a line plot), final metrics (``metric/...``, the pre-refinement ones as ``metric/unrefined/...``),
+skipped metrics with their reasons, per-stage timings, the source / reconstruction / overlay / orbit videos, and a
+per-frame error table when the run has ground truth. A sweep logs each run from its folder and record when it ends.
 
 One switch for ``zerohsi run`` and ``zerohsi bench --wandb``: the config's ``wandb`` section. ``wandb.mode`` and
 ``wandb.project`` fall back to the usual WANDB_MODE / WANDB_PROJECT environment variables and then to offline mode
