@@ -144,3 +144,21 @@ def test_loss_tables_and_flatten():
         "clip0/fit": [[0, 0, 0, 3.0], [1, 0, 1, 2.0], [2, 1, 0, 1.0]]}
     assert flatten({"fit": {"iters": 3, "free_joints": ["core"]}, "refiners": [{"name": "physics", "options": {}}]}) \
         == {"fit.iters": 3, "fit.free_joints": ["core"], "refiners.0.name": "physics", "refiners.0.options": {}}
+
+
+def test_zerohsi_run_with_wandb_enabled_logs_one_complete_run(tmp_path):
+    import zerohsi
+
+    tiny = ["render.width=40", "render.height=30", "video.num_frames=2", "tracking.iters=2", "fit.iters=2",
+            "fit.root_only_iters=1", "instance.scene_density=0.03", "avatar.num_gaussians=200",
+            "metrics=[root_error]", "export.formats=[npz]", "export.report=false", f"cache_dir={tmp_path / 'cache'}",
+            "wandb.enabled=true"]
+    result = zerohsi.run("demo", tiny, run_dir=tmp_path / "run", progress=False)
+    (folder,) = (result.run_dir / "wandb").glob("offline-run-*")  # one W&B run, not one per stage
+    info = offline_run(folder)
+    assert info["config"]["fit.iters"] == 2 and info["config"]["render.width"] == 40
+    assert {"fit/loss", "fit/step", "tracking/loss"} <= info["history"]  # live, while the stages optimised
+    assert info["summary"]["metric/root_err_cm"] == pytest.approx(result.metrics["root_err_cm"])
+    assert "time/fit_hsi" in info["summary"]
+    assert any(p.startswith("videos/video/overlay") for p in info["media"])
+    assert any(p.startswith("table/frame_errors") for p in info["media"])  # the scripted source has ground truth
