@@ -43,7 +43,7 @@ def plugins(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", he
     for c in components:
         style = STATUS_STYLE[c["status"]]
         table.add_row(c["role"], c["name"], f"[{style}]{c['status']}[/]", c["distribution"], c["version"],
-                      c["description"], )
+                      c["description"])
     console.print(table)
     needs = [c for c in components if c["missing"]]
     if needs:
