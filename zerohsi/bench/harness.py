@@ -85,6 +85,16 @@ def add_diversity(records: list[dict[str, Any]], host=None) -> None:
             rec.setdefault("metrics", {})["diversity"] = sum(others) / len(others)
 
 
+def _wandb_section(specs) -> Any:
+    """The sweep's ``wandb`` config section (the same for every run: overrides apply to all), or None."""
+    for spec in specs:
+        try:
+            return run_config(spec).wandb
+        except UserError:  # a broken variant is recorded as failed when it runs; the others still say
+            continue
+    return None
+
+
 def run_bench(*, out_dir: Path, suite: str = "anyinteraction", instances: Optional[Iterable[str]] = None,
               seeds: int | Iterable[int] = 5, preset: str = "paper", ablations: Iterable[str] = (),
               plugins: Optional[dict[str, str]] = None, overrides: Iterable[str] = (), executor: str = "local",
@@ -122,7 +132,7 @@ def run_bench(*, out_dir: Path, suite: str = "anyinteraction", instances: Option
                  metric_names)
     ex = host.build("executor", executor, executor_options)
     logger = None
-    wandb_cfg = run_config(specs[0]).wandb if specs else None
+    wandb_cfg = _wandb_section(specs)
     if wandb or (wandb_cfg is not None and wandb_cfg.enabled):  # --wandb or the config's wandb.enabled: one switch
         from zerohsi.wandb_log import WandbLogger, wandb_settings
 
