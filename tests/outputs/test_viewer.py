@@ -80,11 +80,13 @@ def test_viewer_opens_at_the_first_camera_with_scene_source_frame_and_playback(t
         assert start["up"][2] > 0.9  # +Z up in the picture, as in the source video
         assert start["fov"] == pytest.approx(2 * np.arctan(16 / float(cams[0].K[1, 1])))
         np.testing.assert_allclose(viewer.server.initial_camera.position, start["position"])
-        # the scene shows in the default mode (points); splats are sent only when chosen from the menu
+        # the scene shows in the default mode (splats); points are sent only when chosen from the menu
         layer = viewer.handles["scene"]
-        assert layer.mode == "points" and layer.nodes["points"].visible and "splats" not in layer.nodes
-        layer.show("splats")
-        assert layer.nodes["splats"].visible and not layer.nodes["points"].visible
+        assert layer.mode == "splats" and layer.nodes["splats"].visible and "points" not in layer.nodes
+        layer.show("points")
+        assert layer.nodes["points"].visible and not layer.nodes["splats"].visible
+        layer.show("hidden")
+        assert not any(node.visible for node in layer.nodes.values())
         # the source frame beside the 3D view follows the timeline; the playback buttons drive it
         press, slider = viewer.handles["press"], viewer.handles["gui_frame"]
         press(">")
@@ -107,5 +109,5 @@ def test_unknown_scene_mode_is_a_user_error(tiny_motion):
     from zerohsi.errors import UserError
     from zerohsi.outputs.viewer import start_viewer
 
-    with pytest.raises(UserError, match="points, splats, hidden"):
+    with pytest.raises(UserError, match="splats, points, hidden"):
         start_viewer(tiny_motion, scene_mode="mesh", port=_free_port())

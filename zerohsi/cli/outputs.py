@@ -33,8 +33,8 @@ def view(
     run_dir: Path = typer.Argument(..., help="A run folder (holds motion.npz)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 to share on the network)."),
     port: int = typer.Option(8080, "--port", help="Port of the web viewer."),
-    scene_mode: str = typer.Option("points", "--scene", help="How the scene starts: points | splats | hidden "
-                                   "(the viewer's scene menu switches; splats are experimental in viser)."),
+    scene_mode: str = typer.Option("splats", "--scene", help="How the scene starts: splats | points | hidden "
+                                   "(the viewer's scene menu switches)."),
     max_splats: int = typer.Option(200_000, "--max-splats", help="Subsample the scene to this many Gaussians."),
 ) -> None:
     """Open an interactive 3D viewer of the run in the browser (scene, body, object, cameras, timeline)."""

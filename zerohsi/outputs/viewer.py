@@ -1,11 +1,12 @@
 """Interactive 3D viewer of a run (viser, in the browser): scene Gaussians, the animated body, the object, the
 tracked cameras, the source video frame and a timeline with play controls.
 
-The view opens at the run's first tracked camera (the viewpoint of the source video). The body is sent once as a
-skinned mesh (four bone weights per vertex); each frame only moves its bones, so scrubbing a long sequence stays
-light. The scene starts as a point cloud of the Gaussian centres, which every browser draws; the "scene" menu
-switches to Gaussian splats (viser's splat renderer is experimental: sent only when asked for, subsampled to
-``max_splats``) or hides it. Everything is in zerohsi's world: +Z up, metres.
+The view opens at the run's first tracked camera (the viewpoint of the source video: inside the room, where viser's
+default view outside it showed only the walls' backs). The body is sent once as a skinned mesh (four bone weights per
+vertex); each frame only moves its bones, so scrubbing a long sequence stays light. The scene starts as Gaussian
+splats (subsampled to ``max_splats``); the "scene" menu switches to a point cloud of the Gaussian centres (lighter,
+and drawn by any WebGL) or hides it; each is sent to the browser only when first shown. Everything is in zerohsi's
+world: +Z up, metres.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ OBJECT_COLOR = (90, 140, 230)
 CAMERA_COLOR = (60, 60, 60)
 CURRENT_CAMERA_COLOR = (230, 80, 40)
 MAX_FRUSTUMS = 40
-SCENE_MODES = ("points", "splats", "hidden")
+SCENE_MODES = ("splats", "points", "hidden")
 #: the source frame in the side panel is upscaled to at least this width (runs are often 128 px wide)
 PANEL_IMAGE_WIDTH = 320
 
@@ -108,12 +109,12 @@ class Viewer:
 
 def start_viewer(motion: Motion, *, body_model: Optional[BodyModel] = None, scene=None, obj=None,
                  frames: Optional[np.ndarray] = None, host: str = "127.0.0.1", port: int = 8080,
-                 max_splats: int = 200_000, scene_mode: str = "points", title: str = "zerohsi") -> Viewer:
+                 max_splats: int = 200_000, scene_mode: str = "splats", title: str = "zerohsi") -> Viewer:
     """Start a viser server showing ``motion`` and return at once (the server runs in background threads).
 
     body_model: draws the skinned body (else joints are unknown and only the root path is drawn); scene / obj: a
     zerohsi Scene / SceneObject (their Gaussians, the object's mesh); frames: uint8 (T,H,W,3) source frames, shown
-    in the side panel beside the 3D view and on the current camera frustum; scene_mode: how the scene starts
+    in the side panel beside the 3D view; scene_mode: how the scene starts
     (points | splats | hidden; the "scene" menu switches).
     """
     import viser
@@ -170,8 +171,9 @@ def start_viewer(motion: Motion, *, body_model: Optional[BodyModel] = None, scen
         c2w0 = np.linalg.inv(motion.world_to_cam[0].detach().double().cpu().numpy())
         handles["current_camera"] = server.scene.add_camera_frustum(
             "/current_camera", fov=2 * math.atan(h / 2 / float(motion.K[0, 1, 1])), aspect=w / h, scale=0.3,
-            color=CURRENT_CAMERA_COLOR, wxyz=_wxyz(c2w0[:3, :3]), position=c2w0[:3, 3],
-            image=None if frames is None else frames[0])
+            color=CURRENT_CAMERA_COLOR, wxyz=_wxyz(c2w0[:3, :3]), position=c2w0[:3, 3])
+        # no source image on the frustum: the view opens at this camera, where the image would fill the whole view;
+        # the source frame is in the side panel instead
 
     start = _start_view(motion, root_path)
     if start is not None:  # new browser tabs (and "reset view") open at the run's first camera
@@ -218,8 +220,6 @@ def start_viewer(motion: Motion, *, body_model: Optional[BodyModel] = None, scen
                 c2w = np.linalg.inv(motion.world_to_cam[t].detach().double().cpu().numpy())
                 cam = handles["current_camera"]
                 cam.wxyz, cam.position = _wxyz(c2w[:3, :3]), c2w[:3, 3]
-                if frames is not None and t < len(frames):
-                    cam.image = frames[t]
             if gui_source is not None and t < len(frames):
                 gui_source.image = panel_image(frames[t])
             if gui_frame.value != t:
