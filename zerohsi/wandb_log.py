@@ -257,10 +257,11 @@ def _cell(v: Any) -> Any:
 
 class LiveLosses:
     """Frame-loop callback: every ``every``-th iteration's loss (and the last of each frame) into an open W&B run,
-    as ``<stage>/loss`` over ``<stage>/step`` with ``<stage>/frame`` and ``<stage>/iteration`` beside it."""
+    as ``<stage>/loss`` over ``<stage>/step`` with ``<stage>/frame`` and ``<stage>/iteration`` beside it; ``every``
+    defaults to the loop's own ``log_every`` (the full per-iteration history goes in with the finished folder)."""
 
-    def __init__(self, run: Any, every: int = 1) -> None:
-        self.run, self.every = run, max(1, int(every))
+    def __init__(self, run: Any, every: Optional[int] = None) -> None:
+        self.run, self.every = run, every
         self.steps: dict[str, int] = {}
 
     def on_sequence_start(self, loop, problem, state, start_frame: int) -> None:
@@ -274,7 +275,8 @@ class LiveLosses:
         stage = problem.name
         step = self.steps.get(stage, 0)
         self.steps[stage] = step + 1
-        if state.iteration % self.every and state.iteration != problem.num_iters(state.frame) - 1:
+        every = max(1, int(self.every or getattr(loop, "log_every", 1)))
+        if state.iteration % every and state.iteration != problem.num_iters(state.frame) - 1:
             return
         row = {f"{stage}/step": step, f"{stage}/loss": float(loss), f"{stage}/frame": state.frame,
                f"{stage}/iteration": state.iteration}
