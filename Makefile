@@ -10,7 +10,14 @@ PYTEST_ARGS ?= -n 2
 # SAM2 builds its optional CUDA extension only when asked; the CPU path needs none.
 export SAM2_BUILD_CUDA ?= 0
 
-.PHONY: install demo test test-tools lint format bench clean
+# CPU-only machines (`make install-cpu`): the CPU build of torch, without torchvision (PyPI's torchvision does not
+# import beside it). What needs torchvision stays out: the clip extra (open_clip and timm import it) and the packages
+# of the SAM2 segmenter (its plugin still registers, without its dependencies, and says what is missing).
+CPU_TORCH_SPEC ?= torch==2.13.0
+CPU_EXTRAS ?= dev,viewer,export,ray,wandb,submitit
+TORCHVISION_PLUGINS := plugins/zerohsi-sam2/
+
+.PHONY: install install-cpu demo test test-tools lint format bench clean
 
 $(BIN)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +27,16 @@ $(BIN)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	touch $@
 
 install: $(BIN)/.installed
+
+# Marks the venv installed, so `make test` / `make demo` afterwards keep the CPU build.
+install-cpu:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet $(CPU_TORCH_SPEC)
+	$(BIN)/python -m pip install --quiet -e ".[$(CPU_EXTRAS)]" \
+	  $(foreach p,$(filter-out $(TORCHVISION_PLUGINS),$(PLUGIN_DIRS)),-e $(p))
+	$(BIN)/python -m pip install --quiet --no-deps $(foreach p,$(TORCHVISION_PLUGINS),-e $(p))
+	touch $(BIN)/.installed
 
 demo: install
 	$(BIN)/zerohsi run demo

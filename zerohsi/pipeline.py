@@ -120,10 +120,12 @@ def _as_config(config: Any, overrides=()) -> RunConfig:
 
 
 def run(config: Any = "demo", overrides=(), *, run_dir: str | Path | None = None, resume: bool = False,
-        progress: bool = True) -> RunResult:
+        progress: bool = True, log_wandb: bool = True) -> RunResult:
     """Run every stage for ``config`` (a RunConfig, preset name or YAML path) and return the artifacts.
 
     With ``resume=True`` and an existing ``run_dir``, the saved config is used and finished stages/frames are skipped.
+    With ``wandb.enabled`` the finished run folder is logged to W&B (``log_wandb=False``: the caller logs it, as a
+    benchmark sweep does with its records).
     """
     from zerohsi.preflight import check_run
     from zerohsi.recon.stages import StageStore
@@ -154,14 +156,27 @@ def run(config: Any = "demo", overrides=(), *, run_dir: str | Path | None = None
     terminal.setFormatter(logging.Formatter("warning: %(message)s"))
     log.addHandler(terminal)
     log.setLevel(logging.INFO)
+    wandb_run = None
     try:
         from zerohsi.recon.runner import ClipRunner
 
-        return ClipRunner(cfg, run_dir, progress=progress).run()
-    except Exception:
+        runner = ClipRunner(cfg, run_dir, progress=progress)
+        if log_wandb and cfg.wandb.enabled:
+            from zerohsi.wandb_log import RunLogging
+
+            wandb_run = RunLogging(cfg, run_dir)  # fails at once when wandb is missing, not after the run
+            runner.extra_callbacks = [*runner.extra_callbacks, *wandb_run.callbacks()]
+        result = runner.run()
+        if wandb_run is not None:
+            wandb_run.finish(ok=True)
+        return result
+    except BaseException as exc:
+        if wandb_run is not None:
+            wandb_run.finish(ok=False)
         # nothing worth keeping (no stage finished): leave no half-written folder behind; otherwise the folder stays
-        # for --resume or for a corrected re-run into the same --run-dir, which reuses the finished stages
-        if created is not None and not StageStore(run_dir).done:
+        # for --resume or for a corrected re-run into the same --run-dir, which reuses the finished stages (an
+        # interrupt keeps it too: the checkpoints resume it)
+        if isinstance(exc, Exception) and created is not None and not StageStore(run_dir).done:
             log.removeHandler(handler)
             handler.close()
             shutil.rmtree(created, ignore_errors=True)

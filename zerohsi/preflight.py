@@ -44,7 +44,7 @@ _RANGES: list[tuple[str, Callable[[Any], bool], str]] = [
     ("fit.w_temporal", lambda v: v >= 0.0, ">= 0"),
     ("fit.extrapolate", lambda v: 0.0 <= v <= 2.0, "in [0, 2]"),
     ("chain.clips", lambda v: v >= 1, "at least 1"),
-    ("wandb.mode", lambda v: v in ("offline", "online", "disabled"), "offline, online or disabled"),
+    ("wandb.mode", lambda v: v in (None, "offline", "online", "disabled"), "offline, online or disabled"),
     ("device", lambda v: v in ("auto", "cpu") or re.fullmatch(r"cuda(:\d+)?", v) is not None,
      "auto, cpu, cuda or cuda:N"),
 ]

@@ -9,7 +9,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from zerohsi.outputs.report import build_report, build_sweep_report, flatten_metrics
+from zerohsi.outputs.report import build_report, build_sweep_report, flatten_metrics, timing_rows
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,8 @@ def report(run_dir, tiny_body):
 def test_report_is_self_contained(report):
     text = report.read_text()
     assert text.count("data:video/mp4;base64,") == 2  # overlay + source (no orbit in this run)
-    assert text.count("data:image/png;base64,") == 3  # losses, trajectories, contact/penetration
+    assert text.count("data:image/png;base64,") == 4  # losses, trajectories, per-frame errors, contact/penetration
+    assert "Per-frame error against the ground truth" in text  # the fixture's ground truth is offset by 5 cm
     assert not re.search(r"""(src|href)=["']https?://""", text)  # nothing fetched from the network
     for needle in ("pene_mean", "0.0866", "fit_hsi", "Resolved config", "scripted test signal",
                    "a person picks up the box"):
@@ -34,6 +35,25 @@ def test_report_without_body_model_still_renders(run_dir, tmp_path):
     out = build_report(run_dir, tmp_path / "r.html")  # 'tiny' is not a registered body model: plots degrade
     text = out.read_text()
     assert "Joint trajectories" in text and "Contact and penetration" not in text
+
+
+def test_timings_per_stage_from_the_runners_nested_layout():
+    nested = {"seconds": {"segment": 2.0, "fit_hsi": 10.0}, "seconds_per_frame": {"segment": 0.5, "fit_hsi": 2.5},
+              "frames": 4, "device": "cpu"}
+    assert timing_rows(nested) == [("segment", 2.0, 0.5), ("fit_hsi", 10.0, 2.5)]
+    assert timing_rows({"fit_hsi": 1.5}) == [("fit_hsi", 1.5, "")]
+
+
+def test_frame_errors_follow_the_ground_truth_offset(run_dir, tiny_body):
+    from zerohsi.outputs.frame_errors import frame_errors
+    from zerohsi.outputs.run import RunFolder
+
+    run = RunFolder(run_dir)
+    errors = frame_errors(run.motion, run.ground_truth, tiny_body)
+    assert list(errors)[:3] == ["mpjpe_mm", "root_err_cm", "orient_err_deg"]
+    np.testing.assert_allclose(errors["root_err_cm"], 5.0 * np.sqrt(3), rtol=1e-5)  # transl + 5 cm on each axis
+    np.testing.assert_allclose(errors["orient_err_deg"], 0.0, atol=1e-4)
+    assert errors["obj_transl_err_cm"].max() < 1e-6  # the same object poses
 
 
 def test_flatten_metrics_accepts_both_layouts():

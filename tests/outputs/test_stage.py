@@ -38,9 +38,14 @@ def test_write_outputs_with_real_avatar(tmp_path, avatar, standing_params):
     out = write_outputs(run, setup, formats=("npz", "glb"), backend="torch")
     assert {"overlay", "export_npz", "export_glb", "report"} <= set(out) and "orbit" not in out
     frames, _ = read_video(run / "overlay.mp4")
-    assert frames.shape == (T, H, 3 * W, 3)
-    recon = frames[:, :, W:2 * W].astype(float)
+    band = frames.shape[1] - H  # the captions sit in a band above the panels
+    assert frames.shape == (T, H + band, 3 * W, 3) and band > 0
+    recon = frames[:, band:, W:2 * W].astype(float)
     assert recon[:, 8:, 18:30].mean() > recon[:, 8:, :6].mean() + 10  # the avatar shows up in the re-render
+    fit = frames[:, band:, 2 * W:].astype(float)
+    src = frames[:, band:, :W].astype(float)
+    tint = (fit[..., 0] - fit[..., 2]) - (src[..., 0] - src[..., 2])
+    assert tint[:, 8:, 18:30].mean() > tint[:, 8:, :6].mean() + 20  # the fitted body is tinted red over the source
     assert (run / "exports" / "motion.glb").is_file()
     with np.load(run / "exports" / "motion.npz", allow_pickle=False) as d:
         assert d["joints"].shape == (T, 22, 3)  # anny's npz export is retargeted onto SMPL's 22 body joints

@@ -7,10 +7,13 @@ import pytest
 import torch
 
 from zerohsi.outputs.video import (
-    mask_overlay,
+    ReconstructionFrames,
+    caption_band,
+    fit_overlay,
     orbit_cameras,
     read_video,
     render_orbit,
+    render_reconstruction_layers,
     side_by_side,
     write_side_by_side,
     write_video,
@@ -44,16 +47,33 @@ def test_write_video_rejects_bad_input_without_leaving_a_file(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_mask_overlay_tints_only_mask_pixels():
-    frames = np.full((2, 10, 10, 3), 100, np.uint8)
-    human = np.zeros((2, 10, 10), bool)
-    human[:, 2:8, 2:8] = True
-    obj = np.zeros_like(human)
-    obj[:, 0, 0] = True
-    out = mask_overlay(frames, Masks(human, obj))
-    assert (out[:, 9, 9] == 100).all()  # untouched background
-    assert out[0, 4, 4, 0] > 100 and out[0, 4, 4, 2] < 100  # red tint inside the human
-    assert out[0, 0, 0, 2] > out[0, 0, 0, 0]  # blue for the object
+def test_fit_overlay_tints_the_fitted_body_and_outlines_the_mask():
+    src = np.full((2, 12, 12, 3), 100, np.uint8)
+    body = np.zeros((2, 12, 12), np.float32)
+    body[:, 2:6, 2:6] = 1.0  # where the fit put the body
+    body[:, 6, 2:6] = 0.5  # its soft edge
+    obj = np.zeros_like(body)
+    obj[:, 9:11, 9:11] = 1.0
+    human_mask = np.zeros((2, 12, 12), bool)
+    human_mask[:, 2:9, 2:9] = True  # where the segmenter saw the person: larger than the fit
+    out = fit_overlay(src, ReconstructionFrames(src, body, obj), Masks(human_mask)).astype(int)
+    assert (out[:, 0, 11] == 100).all()  # neither fit nor mask: the source untouched
+    assert out[0, 4, 4, 0] > 180 and out[0, 4, 4, 2] < 80  # red where the body was fitted
+    assert 100 < out[0, 6, 4, 0] < out[0, 4, 4, 0]  # half coverage, half the tint
+    assert out[0, 10, 10, 2] > 180 and out[0, 10, 10, 0] < 80  # blue object
+    assert tuple(out[0, 8, 5]) == (255, 230, 0)  # the mask's outline, where the fit did not reach
+    assert (out[0, 7, 7] == 100).all()  # inside the mask, outside the fit: the miss shows as untinted source
+    no_parts = fit_overlay(src, ReconstructionFrames(np.zeros_like(src)))
+    assert (no_parts == 50).all()  # without coverage channels: half the re-render over the source
+
+
+def test_caption_band_sits_outside_the_frame():
+    frames = np.zeros((2, 96, 128, 3), np.uint8)
+    out = caption_band(frames, "reconstruction")
+    band = out.shape[1] - 96
+    assert 10 <= band <= 24 and band % 2 == 0
+    assert out[:, :band].max() > 200  # white text in the band
+    np.testing.assert_array_equal(out[:, band:], frames)  # the picture itself is untouched
 
 
 def test_side_by_side_layout(tmp_path):
@@ -61,10 +81,12 @@ def test_side_by_side_layout(tmp_path):
     human = np.zeros((4, 24, 32), bool)
     human[:, 10:20, 10:20] = True
     sbs = side_by_side(src, rec, Masks(human))
-    assert sbs.shape == (4, 24, 96, 3)
-    np.testing.assert_array_equal(sbs[:, 20:, :32], src[:, 20:])  # below the caption the source is untouched
+    band = sbs.shape[1] - 24
+    assert sbs.shape == (4, 24 + band, 96, 3) and band > 0
+    np.testing.assert_array_equal(sbs[:, band:, :32], src)  # the source panel is the source, whole
+    assert side_by_side(src, rec, None, labels=None).shape == (4, 24, 96, 3)
     write_side_by_side(tmp_path / "o.mp4", src, rec, Masks(human), fps=5)
-    assert read_video(tmp_path / "o.mp4")[0].shape == (4, 24, 96, 3)
+    assert read_video(tmp_path / "o.mp4")[0].shape == (4, 24 + band, 96, 3)
 
 
 def test_orbit_cameras_circle_and_look_at_center():
@@ -94,8 +116,7 @@ class _BlobAvatar:
                          colors=torch.tensor([[0.9, 0.2, 0.2]]).repeat(n, 1))
 
 
-def test_render_orbit_writes_video_of_moving_views(tmp_path, tiny_motion):
-    pytest.importorskip("zerohsi.render.api")
+def _orbit_setup(tiny_motion):
     from zerohsi.cameras import Camera
     from zerohsi.gaussians import Gaussians
     from zerohsi.scenes.scene import Scene
@@ -111,6 +132,12 @@ def test_render_orbit_writes_video_of_moving_views(tmp_path, tiny_motion):
     motion.body = motion.body.replace(transl=torch.tensor([[0.0, 0.0, 0.9]]).repeat(4, 1))  # a copy: fixture intact
     setup = Setup(scene=scene, avatar=_BlobAvatar(), body0=motion.body[0],
                   camera0=Camera.look_at((3, 0, 1.5), (0, 0, 0.9), width=32, height=24), prompt="", seed=0)
+    return setup, motion
+
+
+def test_render_orbit_writes_video_of_moving_views(tmp_path, tiny_motion):
+    pytest.importorskip("zerohsi.render.api")
+    setup, motion = _orbit_setup(tiny_motion)
     frames = render_orbit(setup, motion, tmp_path / "orbit.mp4", num_frames=4, radius=3.0, backend="torch")
     assert frames.shape == (4, 24, 32, 3)
     centre = frames[:, 8:16, 12:20].astype(float)
@@ -120,9 +147,21 @@ def test_render_orbit_writes_video_of_moving_views(tmp_path, tiny_motion):
     assert back.shape == (4, 24, 32, 3)
 
 
+def test_reconstruction_layers_cover_the_rendered_body(tiny_motion):
+    setup, motion = _orbit_setup(tiny_motion)
+    layers = render_reconstruction_layers(setup, motion.slice(0, 2), backend="torch")
+    assert layers.rgb.shape == (2, 24, 32, 3) and layers.human.shape == (2, 24, 32)
+    assert layers.object.max() == 0  # no object in this scene
+    assert layers.human[:, 8:16, 12:20].mean() > 0.5  # the blob avatar in the middle of the first camera
+    assert layers.human[:, :, :3].max() < 0.05  # the floor at the image edge is not body
+    red = fit_overlay(layers.rgb, layers)[..., 0].astype(int) - layers.rgb[..., 0]
+    assert (red[layers.human > 0.5] >= 0).all()  # tinted toward red where the body is
+
+
 def test_side_by_side_captions_on_full_size_frames():
     src = np.zeros((2, 96, 128, 3), np.uint8)
     sbs = side_by_side(src, src, None)
-    assert sbs.shape == (2, 96, 384, 3)
-    assert sbs[:, :16, :64].max() > 200  # white caption text in the top-left of the first panel
-    assert sbs[:, 40:, :].max() == 0  # the rest of the black frames is untouched
+    band = sbs.shape[1] - 96
+    assert sbs.shape == (2, 96 + band, 384, 3)
+    assert sbs[:, :band, :64].max() > 200  # white caption text above the first panel
+    assert sbs[:, band:, :].max() == 0  # the black frames themselves carry no text

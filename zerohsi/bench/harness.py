@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from zerohsi.bench.sweep import RunFn, Variant, ablation_variant, check_out_dir, plan, run_sweep
+from zerohsi.bench.sweep import RunFn, Variant, ablation_variant, check_out_dir, plan, run_config, run_sweep
 from zerohsi.errors import UserError
 
 log = logging.getLogger("zerohsi")
@@ -138,6 +138,16 @@ def add_diversity(records: list[dict[str, Any]], host=None) -> None:
             (rec.get("skipped_metrics") or {}).pop("diversity", None)
 
 
+def _wandb_section(specs) -> Any:
+    """The sweep's ``wandb`` config section (the same for every run: overrides apply to all), or None."""
+    for spec in specs:
+        try:
+            return run_config(spec).wandb
+        except UserError:  # a broken variant is recorded as failed when it runs; the others still say
+            continue
+    return None
+
+
 def run_bench(*, out_dir: Path, suite: str = "anyinteraction", instances: Optional[Iterable[str]] = None,
               seeds: int | Iterable[int] = 5, preset: str = "paper", ablations: Iterable[str] = (),
               plugins: Optional[dict[str, str]] = None, overrides: Iterable[str] = (), executor: str = "local",
@@ -181,10 +191,11 @@ def run_bench(*, out_dir: Path, suite: str = "anyinteraction", instances: Option
         check_sweep([run_config(s) for s in specs], out_dir)
     ex = host.build("executor", executor, executor_options)
     logger = None
-    if wandb:
-        from zerohsi.bench.wandb_log import SweepLogger
+    wandb_cfg = _wandb_section(specs)
+    if wandb or (wandb_cfg is not None and wandb_cfg.enabled):  # --wandb or the config's wandb.enabled: one switch
+        from zerohsi.wandb_log import WandbLogger, wandb_settings
 
-        logger = SweepLogger(out_dir, group=out_dir.name)
+        logger = WandbLogger(wandb_settings(wandb_cfg, group=out_dir.name), out_dir)
 
     tracker = SweepProgress([s.key for s in specs])
     if progress is not None:
@@ -194,8 +205,9 @@ def run_bench(*, out_dir: Path, suite: str = "anyinteraction", instances: Option
         tracker.finished(rec)
         if progress is not None:
             progress(rec, tracker)
-        if logger is not None:
-            logger.log_run(rec)
+        if logger is not None and not rec.get("skipped"):
+            logger.log_run(rec["run_dir"], name=f"{rec.get('variant')}/{rec.get('instance')}/seed{rec.get('seed')}",
+                           job_type=str(rec.get("instance") or "run"), record=rec)
 
     sweep = run_sweep(specs, ex, run_fn, on_record=on_record)
     records = [*sweep.records, *baseline_records]
@@ -206,5 +218,4 @@ def run_bench(*, out_dir: Path, suite: str = "anyinteraction", instances: Option
     paths.update(write_tables(tables, out_dir, figures=figures))
     if logger:
         logger.log_summary(tidy_rows(records))
-        logger.finish()
     return BenchReport(records, tables, paths)

@@ -112,7 +112,7 @@ def run_config(spec: RunSpec):
 def pipeline_run(cfg, run_dir: Path, resume: bool):
     from zerohsi.pipeline import run
 
-    return run(cfg, run_dir=run_dir, resume=resume, progress=False)
+    return run(cfg, run_dir=run_dir, resume=resume, progress=False, log_wandb=False)  # the sweep logs records
 
 
 def finished_record(run_dir: Path) -> Optional[dict[str, Any]]:

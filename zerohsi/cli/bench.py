@@ -47,7 +47,8 @@ def bench(
                                                      help="Executor option key=value, e.g. address=auto."),
     resume: bool = typer.Option(False, "--resume", help="Continue a sweep; finished runs are skipped."),
     out: Path = typer.Option(Path("runs/bench"), "--out", help="Sweep folder."),
-    wandb: bool = typer.Option(False, "--wandb", help="Log to W&B (offline unless WANDB_MODE=online)."),
+    wandb: bool = typer.Option(False, "--wandb", help="Log every run to W&B, grouped by sweep (as --set "
+                               "wandb.enabled=true; offline unless wandb.mode or WANDB_MODE says online)."),
     overrides: Optional[list[str]] = typer.Option(None, "--set", help="Config override for every run, key=value."),
     metrics: Optional[str] = typer.Option(None, "--metrics", help="Comma-separated metrics (default: all that "
                                           "apply; CLIP ones need ZEROHSI_CLIP_WEIGHTS)."),

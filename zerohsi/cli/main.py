@@ -41,6 +41,25 @@ GROUPS = [
 ]
 
 
+def _flags_without_value_types() -> None:
+    """Typer's rich help prints ``<bool>`` after on/off flags (``--json <bool>``), which reads as if they took a
+    value (``--json true`` is an error). A flag takes none, so show no type for it."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "_zerohsi_flags", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich._zerohsi_flags = True
+    TyperOption.display_type_rich = display_type_rich
+
+
+_flags_without_value_types()
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"zerohsi {zerohsi.__version__}")

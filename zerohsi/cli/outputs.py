@@ -46,7 +46,8 @@ def view(
     run_dir: Path = typer.Argument(..., help="A run folder (holds motion.npz)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 to share on the network)."),
     port: int = typer.Option(8080, "--port", help="Port of the web viewer."),
-    points: bool = typer.Option(False, "--points", help="Show the scene as a point cloud instead of splats."),
+    scene_mode: str = typer.Option("splats", "--scene", help="How the scene starts: splats | points | hidden "
+                                   "(the viewer's scene menu switches)."),
     max_splats: int = typer.Option(200_000, "--max-splats", help="Subsample the scene to this many Gaussians."),
 ) -> None:
     """Open an interactive 3D viewer of the run in the browser (scene, body, object, cameras, timeline)."""
@@ -61,7 +62,7 @@ def view(
     scene, obj = run.scene_and_object
     try:
         viewer = start_viewer(run.motion, body_model=run.body_model, scene=scene, obj=obj, frames=run.frames,
-                              host=host, port=port, max_splats=max_splats, splats=not points,
+                              host=host, port=port, max_splats=max_splats, scene_mode=scene_mode,
                               title=f"zerohsi: {run.name}")
     except OSError as exc:
         raise UserError(f"Cannot listen on {host}:{port} ({exc.strerror}); pick another --port.") from None

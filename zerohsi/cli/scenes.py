@@ -4,6 +4,7 @@ export their first frame for an outside video model."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -11,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-console = Console(highlight=False)
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)  # piped: never cut names
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 app = typer.Typer(help="Scenes, objects and the AnyInteraction suite.", no_args_is_help=True)
 
@@ -38,8 +39,11 @@ def list_cmd(
     table = Table(title=f"{s.name}: {len(s)} instances "
                         f"({sum(i.kind == 'static' for i in s.instances)} static, "
                         f"{sum(i.kind == 'dynamic' for i in s.instances)} dynamic)")
-    for col in ("instance", "kind", "scene", "object", "prompt"):
-        table.add_column(col)
+    # the names are what `instance.name=` takes: never cut them; the prompt wraps instead
+    for col, attr in (("instance", "name"), ("kind", "kind"), ("scene", "scene"), ("object", "object")):
+        widest = max([len(col)] + [len(str(getattr(i, attr) or "-")) for i in s.instances])
+        table.add_column(col, no_wrap=True, min_width=widest)
+    table.add_column("prompt", ratio=1)
     for i in s.instances:
         table.add_row(i.name, i.kind, i.scene, i.object or "-", i.prompt)
     console.print(table)

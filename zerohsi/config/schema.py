@@ -116,9 +116,14 @@ class ChainConfig:
 
 @dataclass
 class WandbConfig:
+    """W&B logging of the finished run (and of `zerohsi bench --wandb` sweeps); see zerohsi.wandb_log."""
+
     enabled: bool = False
-    mode: str = "offline"  # offline | online | disabled
-    project: str = "zerohsi"
+    #: offline | online | disabled; unset: WANDB_MODE, else offline (nothing is sent unless asked)
+    mode: Optional[str] = None
+    #: unset: WANDB_PROJECT, else "zerohsi"
+    project: Optional[str] = None
+    #: W&B group; a sweep's runs default to the sweep folder's name
     group: Optional[str] = None
 
 

@@ -17,7 +17,9 @@ class ClipConfig:
     #: which frames are scored: "rendered" (the reconstruction rendered with the run's avatar, object, scene and
     #: tracked cameras; the paper's protocol) or "video" (the source video: keys get a ``_source`` suffix)
     frames: str = "rendered"
+    #: frames embedded per CLIP forward pass
     batch_size: int = 16
+    #: auto | cpu | cuda[:N]
     device: str = "auto"
 
 

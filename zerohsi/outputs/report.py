@@ -2,7 +2,8 @@
 
 No network at view time: videos are embedded as base64 ``data:video/mp4`` URIs and plots as base64 PNGs (matplotlib,
 Agg backend, no global pyplot state). A run report shows the videos, per-frame loss curves, the metric table, joint
-trajectories, contact and penetration over time, timings and the resolved config.
+trajectories (and per-frame errors when the source knows the true motion), contact and penetration over time, timings
+per stage and the resolved config.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ log = logging.getLogger("zerohsi")
 MAX_EMBED_BYTES = 64 * 1024 * 1024
 #: the run folder's videos, in display order, with captions
 RUN_VIDEOS = (
-    ("overlay.mp4", "source | re-rendered reconstruction | overlay with masks"),
+    ("overlay.mp4", "source | re-rendered reconstruction | fitted body (red) and object (blue) over the source, "
+                    "segmentation masks outlined (yellow: person, cyan: object)"),
     ("orbit.mp4", "free-viewpoint orbit of the 4D result"),
     ("video.mp4", "source video"),
 )
@@ -203,6 +205,33 @@ def interaction_figure(series: MotionSeries) -> Optional[Figure]:
     return fig
 
 
+def frame_error_figure(errors: dict[str, np.ndarray], fps: float) -> Optional[Figure]:
+    """One panel per per-frame error (zerohsi.outputs.frame_errors), with its mean dotted: where the fit went wrong."""
+    if not errors:
+        return None
+    fig = _new_figure(11, 2.1 * len(errors))
+    axes = list(np.atleast_1d(fig.subplots(len(errors), 1, sharex=True)))
+    for ax, (name, values) in zip(axes, errors.items(), strict=True):
+        t = np.arange(len(values)) / float(fps or 1.0)
+        ax.plot(t, values, color="tab:red", marker="o", ms=2.5, lw=1.2)
+        ax.axhline(float(np.mean(values)), color="k", ls=":", lw=1, label=f"mean {np.mean(values):.3g}")
+        ax.set_ylabel(name, fontsize=8)
+        ax.legend(fontsize=8, loc="upper right")
+        ax.grid(alpha=0.3)
+    axes[0].set_title("error against the ground truth, per frame")
+    axes[-1].set_xlabel("time (s)")
+    return fig
+
+
+def timing_rows(timings: dict[str, Any]) -> list[tuple[str, float, Any]]:
+    """(stage, seconds, seconds per frame or "") rows of timings.json: the runner's nested {"seconds": {...},
+    "seconds_per_frame": {...}} or a flat stage -> seconds mapping."""
+    seconds = timings.get("seconds") if isinstance(timings.get("seconds"), dict) else timings
+    per_frame = timings.get("seconds_per_frame") if isinstance(timings.get("seconds_per_frame"), dict) else {}
+    return [(k, float(v), float(per_frame[k]) if isinstance(per_frame.get(k), (int, float)) else "")
+            for k, v in seconds.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+
+
 # -- the run report ------------------------------------------------------------------------------------------------
 def _try_body_model(run: RunFolder) -> Optional[BodyModel]:
     try:
@@ -256,14 +285,23 @@ def run_report_html(run: RunFolder, *, body_model: Optional[BodyModel] = None, s
         series = motion_series(motion, bm, scene, obj)
         truth = motion_series(run.ground_truth, bm) if (run.ground_truth is not None and bm is not None) else None
         sections.append(_section("Joint trajectories", figure_png(trajectory_figure(series, truth)), "trajectories"))
+        if run.ground_truth is not None:
+            from zerohsi.outputs.frame_errors import frame_errors
+
+            fig = frame_error_figure(frame_errors(motion, run.ground_truth, bm), motion.fps)
+            if fig is not None:
+                sections.append(_section("Per-frame error against the ground truth", figure_png(fig), "errors"))
         fig = interaction_figure(series)
         if fig is not None:
             sections.append(_section("Contact and penetration over time", figure_png(fig), "interaction"))
 
-    timings = run.timings
-    if timings:
-        rows = [(k, float(v)) for k, v in timings.items() if isinstance(v, (int, float))]
-        sections.append(_section("Timings (s)", table(["stage", "seconds"], rows), "timings"))
+    rows = timing_rows(run.timings or {})
+    if rows:
+        note = ""
+        if isinstance(run.timings.get("device"), str):
+            note = f'<p class="note">device: {html.escape(run.timings["device"])}</p>'
+        sections.append(_section("Timings per stage", table(["stage", "seconds", "seconds per frame"], rows) + note,
+                                 "timings"))
 
     cfg_file = run.file("config.yaml")
     if cfg_file is not None:

@@ -1,7 +1,8 @@
 """The pipeline's last stage: everything a user looks at and takes away, written into the run folder.
 
-``write_outputs(run_dir, setup)`` renders the reconstruction, writes overlay.mp4 (source | reconstruction | overlay
-with masks) and optionally orbit.mp4, the requested exports under exports/, and report.html — each atomically.
+``write_outputs(run_dir, setup)`` renders the reconstruction, writes overlay.mp4 (source | reconstruction | the fitted
+body and object tinted over the source, segmentation masks outlined) and optionally orbit.mp4, the requested exports
+under exports/, and report.html — each atomically.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from zerohsi.body.params import BodyModel
+    from zerohsi.outputs.video import ReconstructionFrames
     from zerohsi.setup import Setup
 
 log = logging.getLogger("zerohsi")
@@ -24,19 +26,19 @@ log = logging.getLogger("zerohsi")
 
 def write_outputs(run_dir: str | os.PathLike, setup: Optional[Setup] = None, *, formats: Sequence[str] = ("npz",),
                   overlay: bool = True, orbit: bool = False, orbit_frames: Optional[int] = None, report: bool = True,
-                  recon: Optional[np.ndarray] = None, body_model: Optional[BodyModel] = None,
+                  recon: Optional[ReconstructionFrames] = None, body_model: Optional[BodyModel] = None,
                   backend: str = "auto") -> dict[str, Path | float]:
     """Write the run's outputs; returns name -> path written, plus ``seconds_<name>`` timings.
 
-    setup: the run's Setup (scene, object, avatar) — needed to render the reconstruction and the orbit; recon:
-    uint8 (T,H,W,3) re-rendered frames when the caller already has them; body_model: defaults to the avatar's (else
+    setup: the run's Setup (scene, object, avatar) — needed to render the reconstruction and the orbit; recon: the
+    re-rendered frames with part coverage when the caller already has them; body_model: defaults to the avatar's (else
     the one the run's config names); orbit_frames: length of the orbit video (default max(T, 24)); backend: render
     backend for the re-renders.
     """
     from zerohsi.outputs.export import export_motion
     from zerohsi.outputs.report import build_report
     from zerohsi.outputs.run import RunFolder
-    from zerohsi.outputs.video import render_orbit, render_reconstruction, write_side_by_side
+    from zerohsi.outputs.video import render_orbit, render_reconstruction_layers, write_side_by_side
 
     run = RunFolder(run_dir)
     motion = run.motion
@@ -54,7 +56,7 @@ def write_outputs(run_dir: str | os.PathLike, setup: Optional[Setup] = None, *, 
 
     if overlay and run.frames is not None and (recon is not None or setup is not None):
         def _overlay() -> Path:
-            frames = recon if recon is not None else render_reconstruction(setup, motion, backend=backend)
+            frames = recon if recon is not None else render_reconstruction_layers(setup, motion, backend=backend)
             path = run.path / "overlay.mp4"
             write_side_by_side(path, run.frames, frames, run.masks, motion.fps)
             return path

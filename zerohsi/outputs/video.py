@@ -1,4 +1,8 @@
-"""Videos users watch: mp4 writing, mask overlays, side-by-side comparisons and free-viewpoint orbits.
+"""Videos users watch: mp4 writing, the fit over the source, side-by-side comparisons and free-viewpoint orbits.
+
+Reusable render helpers: :func:`render_motion` (raw renders of chosen frames and cameras), :func:`render_frames`,
+:func:`render_reconstruction` (every frame from its tracked camera) and :func:`render_reconstruction_layers` (the same
+with the body's and object's coverage).
 
 All mp4s are H.264 / yuv420p (plays in every browser), padded to even sizes, and written atomically.
 """
@@ -8,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
 import numpy as np
@@ -19,13 +24,15 @@ from zerohsi.io import atomic_path
 if TYPE_CHECKING:
     from zerohsi.gaussians import Gaussians
     from zerohsi.motion import Motion
+    from zerohsi.render.api import Render
     from zerohsi.segment.masks import Masks
     from zerohsi.setup import Setup
 
-#: frames shorter than this (pixels) get no captions
-MIN_LABEL_HEIGHT = 64
 HUMAN_COLOR = np.array([255, 80, 60], dtype=np.float32)
 OBJECT_COLOR = np.array([60, 140, 255], dtype=np.float32)
+#: segmentation-mask outlines over the fit: colours the tints do not use
+HUMAN_OUTLINE = np.array([255, 230, 0], dtype=np.float32)
+OBJECT_OUTLINE = np.array([0, 255, 255], dtype=np.float32)
 
 
 # -- mp4 IO --------------------------------------------------------------------------------------------------------
@@ -80,18 +87,57 @@ def _fraction(fps: float):
 
 
 # -- compositing ---------------------------------------------------------------------------------------------------
-def mask_overlay(frames: np.ndarray, masks: Optional[Masks], alpha: float = 0.45) -> np.ndarray:
-    """(T,H,W,3) uint8 frames with the human mask tinted red and the object mask blue, outlines drawn solid."""
-    out = frames.astype(np.float32)
-    if masks is None:
-        return frames.copy()
-    for m, color in ((masks.human, HUMAN_COLOR), (masks.object, OBJECT_COLOR)):
-        if m is None:
-            continue
-        m = _fit_masks(np.asarray(m, dtype=bool), frames.shape[1:3])
-        out = np.where(m[..., None], (1 - alpha) * out + alpha * color, out)
-        edge = m & ~_erode(m)
-        out = np.where(edge[..., None], color, out)
+@dataclass
+class ReconstructionFrames:
+    """The re-rendered reconstruction of every frame: rgb uint8 (T,H,W,3) and the rendered, occlusion-aware
+    coverage of the fitted body and object, float (T,H,W) in [0,1] (None when the render had no part channels)."""
+
+    rgb: np.ndarray
+    human: Optional[np.ndarray] = None
+    object: Optional[np.ndarray] = None
+
+    def __len__(self) -> int:
+        return len(self.rgb)
+
+    @classmethod
+    def from_renders(cls, renders: Sequence[Render]) -> ReconstructionFrames:
+        """Stack renders made with ``with_groups=True`` (groups 0 scene, 1 human, 2 object)."""
+        rgb = np.stack([(r.rgb[..., :3].clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy() for r in renders])
+        groups = [r.groups for r in renders]
+        if any(g is None for g in groups):
+            return cls(rgb)
+        G = np.stack([g.clamp(0, 1).float().cpu().numpy() for g in groups])
+        return cls(rgb, G[..., 1] if G.shape[-1] > 1 else None, G[..., 2] if G.shape[-1] > 2 else None)
+
+    def slice(self, n: int) -> ReconstructionFrames:
+        cut = lambda a: None if a is None else a[:n]  # noqa: E731
+        return ReconstructionFrames(self.rgb[:n], cut(self.human), cut(self.object))
+
+    def resized(self, height: int, width: int) -> ReconstructionFrames:
+        if self.rgb.shape[1:3] == (height, width):
+            return self
+        soft = lambda a: None if a is None else _resize_soft(a, height, width)  # noqa: E731
+        return ReconstructionFrames(resize_frames(self.rgb, height, width), soft(self.human), soft(self.object))
+
+
+def fit_overlay(source: np.ndarray, recon: ReconstructionFrames, masks: Optional[Masks] = None,
+                alpha: float = 0.6) -> np.ndarray:
+    """The fit over the source: the fitted body tinted red and the object blue, each by its rendered coverage (so
+    a leg the fit put in the wrong place is a red leg off the person), and the segmentation masks as outlines (yellow
+    human, cyan object), the target the fit was pulled toward. (T,H,W,3) uint8, same size as ``source``."""
+    out = source.astype(np.float32)
+    if recon.human is None and recon.object is None:  # no part channels: blend the whole re-render instead
+        out = 0.5 * out + 0.5 * recon.rgb.astype(np.float32)
+    for cover, color in ((recon.human, HUMAN_COLOR), (recon.object, OBJECT_COLOR)):
+        if cover is not None:
+            a = (alpha * cover)[..., None]
+            out = (1 - a) * out + a * color
+    if masks is not None:
+        for m, color in ((masks.human, HUMAN_OUTLINE), (masks.object, OBJECT_OUTLINE)):
+            if m is None:
+                continue
+            m = _fit_masks(np.asarray(m, dtype=bool)[:len(out)], source.shape[1:3])
+            out = np.where((m & ~_erode(m))[..., None], color, out)
     return out.clip(0, 255).astype(np.uint8)
 
 
@@ -110,6 +156,11 @@ def _fit_masks(m: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
     return m[:, ys][:, :, xs]
 
 
+def _resize_soft(a: np.ndarray, height: int, width: int) -> np.ndarray:
+    x = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))[:, None]
+    return torch.nn.functional.interpolate(x, size=(height, width), mode="bilinear", align_corners=False)[:, 0].numpy()
+
+
 def resize_frames(frames: np.ndarray, height: int, width: int) -> np.ndarray:
     """Bilinear resize of uint8 (T,H,W,3) frames."""
     if frames.shape[1:3] == (height, width):
@@ -119,52 +170,51 @@ def resize_frames(frames: np.ndarray, height: int, width: int) -> np.ndarray:
     return x.permute(0, 2, 3, 1).round().clamp(0, 255).to(torch.uint8).numpy()
 
 
-def label_frames(frames: np.ndarray, text: str) -> np.ndarray:
-    """Write a small caption in the top-left corner of every frame (white text on a dark box)."""
+def caption_band(frames: np.ndarray, text: str) -> np.ndarray:
+    """Frames with a dark band above them holding ``text`` (white): the caption never covers the picture.
+    (T,H,W,3) -> (T,H+band,W,3); the font scales with the frame height, the text is cut to the frame's width."""
     from PIL import Image, ImageDraw, ImageFont
 
-    H = frames.shape[1]
+    H, W = frames.shape[1:3]
+    size = int(np.clip(H // 9, 9, 22))
     try:
-        font = ImageFont.load_default(size=max(9, H // 16))
+        font = ImageFont.load_default(size=size)
     except TypeError:  # Pillow < 10.1: a fixed-size bitmap font
         font = ImageFont.load_default()
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    x0, y0, x1, y1 = probe.textbbox((0, 0), text, font=font)
-    box = np.zeros((y1 + 4, x1 + 6, 3), np.uint8)
-    img = Image.fromarray(box)
+    _, y0, _, y1 = probe.textbbox((0, 0), "Ag|", font=font)  # one band height for every caption of a size
+    band = (y1 - y0) + 4 + (y1 - y0) % 2  # even, so stacked panels stay yuv420p-friendly
+    img = Image.new("RGB", (W, band), (24, 24, 24))
     ImageDraw.Draw(img).text((3, 2 - y0), text, fill=(255, 255, 255), font=font)
-    patch = np.asarray(img)
-    out = frames.copy()
-    h, w = min(patch.shape[0], out.shape[1]), min(patch.shape[1], out.shape[2])
-    region = out[:, :h, :w].astype(np.float32)
-    out[:, :h, :w] = (0.35 * region + patch[:h, :w]).clip(0, 255).astype(np.uint8)
-    return out
+    strip = np.broadcast_to(np.asarray(img), (len(frames), band, W, 3))
+    return np.concatenate([strip, frames], axis=1)
 
 
-def side_by_side(source: np.ndarray, recon: np.ndarray, masks: Optional[Masks] = None,
-                 labels: Sequence[str] | None = ("source", "reconstruction", "overlay")) -> np.ndarray:
-    """(T,H,3W,3): source | re-rendered reconstruction | source blended with the reconstruction, masks tinted.
+def side_by_side(source: np.ndarray, recon: ReconstructionFrames | np.ndarray, masks: Optional[Masks] = None,
+                 labels: Sequence[str] | None = ("source", "reconstruction", "fit over source")) -> np.ndarray:
+    """(T,band+H,3W,3): source | re-rendered reconstruction | :func:`fit_overlay`, captions in a band above.
 
-    recon is resized to the source's size when they differ; T is the shorter of the two.
+    recon (a :class:`ReconstructionFrames`, or bare uint8 frames without part coverage) is resized to the source's
+    size when they differ; T is the shorter of the two; ``labels=None`` leaves the band out.
     """
+    if not isinstance(recon, ReconstructionFrames):
+        recon = ReconstructionFrames(np.asarray(recon))
     T = min(len(source), len(recon))
     source = np.asarray(source[:T])
-    recon = resize_frames(np.asarray(recon[:T]), source.shape[1], source.shape[2])
-    blend = ((source.astype(np.uint16) + recon) >> 1).astype(np.uint8)  # integer mean: 4x less memory traffic
+    recon = recon.slice(T).resized(source.shape[1], source.shape[2])
     if masks is not None:
         from zerohsi.segment.masks import Masks
 
         masks = Masks(np.asarray(masks.human)[:T], None if masks.object is None else np.asarray(masks.object)[:T])
-    overlay = mask_overlay(blend, masks)
-    panels = [source, recon, overlay]
-    if labels and source.shape[1] >= MIN_LABEL_HEIGHT:  # on thumbnails a caption would hide the content
-        panels = [label_frames(p, text) for p, text in zip(panels, labels, strict=True)]
+    panels = [source, recon.rgb, fit_overlay(source, recon, masks)]
+    if labels:
+        panels = [caption_band(p, text) for p, text in zip(panels, labels, strict=True)]
     return np.concatenate(panels, axis=2)
 
 
-def write_side_by_side(path: str | os.PathLike, source: np.ndarray, recon: np.ndarray, masks: Optional[Masks],
-                       fps: float) -> None:
-    """Write the source | reconstruction | overlay comparison mp4 (uint8 (T,H,W,3) inputs)."""
+def write_side_by_side(path: str | os.PathLike, source: np.ndarray, recon: ReconstructionFrames | np.ndarray,
+                       masks: Optional[Masks], fps: float) -> None:
+    """Write the source | reconstruction | fit-over-source comparison mp4 (uint8 (T,H,W,3) source)."""
     write_video(path, side_by_side(source, recon, masks), fps)
 
 
@@ -186,23 +236,43 @@ def frame_gaussians(setup: Setup, motion: Motion, t: int, camera: Camera, *, wit
 
 
 @torch.no_grad()
-def render_frames(setup: Setup, motion: Motion, cameras: Sequence[Camera], frame_ids: Sequence[int], *,
-                  backend: str = "auto", background: Sequence[float] = (0.0, 0.0, 0.0)) -> np.ndarray:
-    """Render motion frame ``frame_ids[i]`` from ``cameras[i]``; returns uint8 (N,H,W,3)."""
+def render_motion(setup: Setup, motion: Motion, cameras: Sequence[Camera], frame_ids: Sequence[int], *,
+                  backend: str = "auto", background: Sequence[float] = (0.0, 0.0, 0.0),
+                  with_groups: bool = False) -> list[Render]:
+    """The raw renders of motion frame ``frame_ids[i]`` from ``cameras[i]`` (part coverage with ``with_groups``)."""
     from zerohsi.render import render
 
     out = []
     for cam, t in zip(cameras, frame_ids, strict=True):
         cam = cam.to(setup.device)
-        r = render(frame_gaussians(setup, motion, int(t), cam), cam, backend=backend, background=list(background))
-        out.append((r.rgb[..., :3].clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy())
-    return np.stack(out)
+        out.append(render(frame_gaussians(setup, motion, int(t), cam), cam, backend=backend,
+                          background=list(background), with_groups=with_groups))
+    return out
+
+
+def render_frames(setup: Setup, motion: Motion, cameras: Sequence[Camera], frame_ids: Sequence[int], *,
+                  backend: str = "auto", background: Sequence[float] = (0.0, 0.0, 0.0)) -> np.ndarray:
+    """Render motion frame ``frame_ids[i]`` from ``cameras[i]``; returns uint8 (N,H,W,3)."""
+    renders = render_motion(setup, motion, cameras, frame_ids, backend=backend, background=background)
+    return ReconstructionFrames.from_renders(renders).rgb
+
+
+def motion_cameras(setup: Setup, motion: Motion) -> list[Camera]:
+    """Each frame's tracked camera (the first camera for every frame when the motion carries none)."""
+    return motion.cameras() if motion.K is not None else [setup.camera0] * len(motion)
 
 
 def render_reconstruction(setup: Setup, motion: Motion, *, backend: str = "auto") -> np.ndarray:
     """Re-render every frame of the motion from its own tracked camera: uint8 (T,H,W,3)."""
-    cams = motion.cameras() if motion.K is not None else [setup.camera0] * len(motion)
-    return render_frames(setup, motion, cams, range(len(motion)), backend=backend)
+    return render_frames(setup, motion, motion_cameras(setup, motion), range(len(motion)), backend=backend)
+
+
+def render_reconstruction_layers(setup: Setup, motion: Motion, *, backend: str = "auto",
+                                 background: Sequence[float] = (0.0, 0.0, 0.0)) -> ReconstructionFrames:
+    """:func:`render_reconstruction` with the body's and object's rendered coverage (for :func:`fit_overlay`)."""
+    renders = render_motion(setup, motion, motion_cameras(setup, motion), range(len(motion)), backend=backend,
+                            background=background, with_groups=True)
+    return ReconstructionFrames.from_renders(renders)
 
 
 def orbit_cameras(center: Sequence[float], radius: float, n: int, *, width: int, height: int,

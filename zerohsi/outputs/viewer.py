@@ -1,9 +1,12 @@
 """Interactive 3D viewer of a run (viser, in the browser): scene Gaussians, the animated body, the object, the
-tracked cameras and a timeline.
+tracked cameras, the source video frame and a timeline with play controls.
 
-The body is sent once as a skinned mesh (four bone weights per vertex); each frame only moves its bones, so scrubbing
-a long sequence stays light. The scene is shown as Gaussian splats (subsampled to ``max_splats``), or as a point
-cloud of the Gaussian centres with ``splats=False``. Everything is in zerohsi's world: +Z up, metres.
+The view opens at the run's first tracked camera (the viewpoint of the source video: inside the room, where viser's
+default view outside it showed only the walls' backs). The body is sent once as a skinned mesh (four bone weights per
+vertex); each frame only moves its bones, so scrubbing a long sequence stays light. The scene starts as Gaussian
+splats (subsampled to ``max_splats``); the "scene" menu switches to a point cloud of the Gaussian centres (lighter,
+and drawn by any WebGL) or hides it; each is sent to the browser only when first shown. Everything is in zerohsi's
+world: +Z up, metres.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ OBJECT_COLOR = (90, 140, 230)
 CAMERA_COLOR = (60, 60, 60)
 CURRENT_CAMERA_COLOR = (230, 80, 40)
 MAX_FRUSTUMS = 40
+SCENE_MODES = ("splats", "points", "hidden")
+#: the source frame in the side panel is upscaled to at least this width (runs are often 128 px wide)
+PANEL_IMAGE_WIDTH = 320
 
 
 def gaussian_rgb(g: Gaussians) -> np.ndarray:
@@ -44,6 +50,25 @@ def gaussian_covariances(g: Gaussians) -> np.ndarray:
 
     M = quat_to_matrix(g.quats.detach().float().cpu()) * g.scales.detach().float().cpu()[:, None, :]
     return (M @ M.transpose(-1, -2)).numpy()
+
+
+def camera_view(world_to_cam: np.ndarray, fy: float, height: int, target: Optional[np.ndarray] = None) -> dict:
+    """The viewer pose of an OpenCV camera: position, look-at point, up vector and vertical fov (radians).
+
+    The look-at point lies along the optical axis, at the depth of ``target`` (the action) when given, so orbiting
+    turns around what the camera was filming.
+    """
+    c2w = np.linalg.inv(np.asarray(world_to_cam, dtype=np.float64))
+    position, forward, down = c2w[:3, 3], c2w[:3, 2], c2w[:3, 1]
+    depth = 2.0 if target is None else max(0.5, float(np.dot(np.asarray(target, np.float64) - position, forward)))
+    return {"position": position, "look_at": position + depth * forward, "up": -down,
+            "fov": 2 * math.atan(height / 2 / float(fy))}
+
+
+def panel_image(frame: np.ndarray) -> np.ndarray:
+    """A source frame sized for the side panel (nearest-neighbour upscale keeps small renders crisp)."""
+    k = max(1, math.ceil(PANEL_IMAGE_WIDTH / max(1, frame.shape[1])))
+    return np.ascontiguousarray(np.repeat(np.repeat(frame, k, axis=0), k, axis=1))
 
 
 def _wxyz(R: np.ndarray) -> np.ndarray:
@@ -84,14 +109,20 @@ class Viewer:
 
 def start_viewer(motion: Motion, *, body_model: Optional[BodyModel] = None, scene=None, obj=None,
                  frames: Optional[np.ndarray] = None, host: str = "127.0.0.1", port: int = 8080,
-                 max_splats: int = 200_000, splats: bool = True, title: str = "zerohsi") -> Viewer:
+                 max_splats: int = 200_000, scene_mode: str = "splats", title: str = "zerohsi") -> Viewer:
     """Start a viser server showing ``motion`` and return at once (the server runs in background threads).
 
     body_model: draws the skinned body (else joints are unknown and only the root path is drawn); scene / obj: a
-    zerohsi Scene / SceneObject (their Gaussians, the object's mesh); frames: uint8 (T,H,W,3) source frames shown on
-    the current camera frustum.
+    zerohsi Scene / SceneObject (their Gaussians, the object's mesh); frames: uint8 (T,H,W,3) source frames, shown
+    in the side panel beside the 3D view; scene_mode: how the scene starts
+    (points | splats | hidden; the "scene" menu switches).
     """
     import viser
+
+    if scene_mode not in SCENE_MODES:
+        from zerohsi.errors import UserError
+
+        raise UserError(f"Unknown scene mode '{scene_mode}'; use one of {', '.join(SCENE_MODES)}.")
 
     server = viser.ViserServer(host=host, port=port, label=title, verbose=False)
     server.scene.set_up_direction("+z")
@@ -100,8 +131,11 @@ def start_viewer(motion: Motion, *, body_model: Optional[BodyModel] = None, scen
 
     server.scene.add_grid("/floor", width=10.0, height=10.0, cell_size=0.5,
                           position=(0.0, 0.0, float(getattr(scene, "floor_height", 0.0) or 0.0)))
+    scene_layer = None
     if scene is not None and getattr(scene, "gaussians", None) is not None:
-        _add_scene(server, scene.gaussians, max_splats, splats)
+        scene_layer = SceneLayer(server, scene.gaussians, max_splats)
+        scene_layer.show(scene_mode)
+        handles["scene"] = scene_layer
 
     body_state = None
     if body_model is not None:
@@ -137,13 +171,35 @@ def start_viewer(motion: Motion, *, body_model: Optional[BodyModel] = None, scen
         c2w0 = np.linalg.inv(motion.world_to_cam[0].detach().double().cpu().numpy())
         handles["current_camera"] = server.scene.add_camera_frustum(
             "/current_camera", fov=2 * math.atan(h / 2 / float(motion.K[0, 1, 1])), aspect=w / h, scale=0.3,
-            color=CURRENT_CAMERA_COLOR, wxyz=_wxyz(c2w0[:3, :3]), position=c2w0[:3, 3],
-            image=None if frames is None else frames[0])
+            color=CURRENT_CAMERA_COLOR, wxyz=_wxyz(c2w0[:3, :3]), position=c2w0[:3, 3])
+        # no source image on the frustum: the view opens at this camera, where the image would fill the whole view;
+        # the source frame is in the side panel instead
 
-    gui_frame = server.gui.add_slider("frame", min=0, max=max(T - 1, 0), step=1, initial_value=0)
-    gui_play = server.gui.add_checkbox("play", initial_value=False)
-    gui_fps = server.gui.add_number("fps", initial_value=float(motion.fps), min=0.5, max=120.0, step=0.5)
+    start = _start_view(motion, root_path)
+    if start is not None:  # new browser tabs (and "reset view") open at the run's first camera
+        server.initial_camera.position = start["position"]
+        server.initial_camera.look_at = start["look_at"]
+        server.initial_camera.up = start["up"]
+        server.initial_camera.fov = start["fov"]
+    handles["start_view"] = start
+
     server.gui.add_markdown(f"**{title}** — {T} frames at {motion.fps:g} fps; world +Z up, metres.")
+    gui_source = None
+    if frames is not None and len(frames):
+        gui_source = server.gui.add_image(panel_image(frames[0]), label="source video")
+        handles["source_image"] = gui_source
+    gui_frame = server.gui.add_slider("frame", min=0, max=max(T - 1, 0), step=1, initial_value=0)
+    gui_transport = server.gui.add_button_group("playback", ("|<", "<", "play", "pause", ">"))
+    gui_play = server.gui.add_checkbox("playing", initial_value=False)
+    gui_fps = server.gui.add_number("fps", initial_value=float(motion.fps), min=0.5, max=120.0, step=0.5)
+    if scene_layer is not None:
+        gui_scene = server.gui.add_dropdown("scene", SCENE_MODES, initial_value=scene_mode)
+
+        @gui_scene.on_update
+        def _(_event) -> None:
+            scene_layer.show(str(gui_scene.value))
+
+    handles.update(gui_frame=gui_frame, gui_play=gui_play, gui_transport=gui_transport)
     lock = threading.RLock()
     shown = {"t": -1}
 
@@ -164,14 +220,29 @@ def start_viewer(motion: Motion, *, body_model: Optional[BodyModel] = None, scen
                 c2w = np.linalg.inv(motion.world_to_cam[t].detach().double().cpu().numpy())
                 cam = handles["current_camera"]
                 cam.wxyz, cam.position = _wxyz(c2w[:3, :3]), c2w[:3, 3]
-                if frames is not None and t < len(frames):
-                    cam.image = frames[t]
+            if gui_source is not None and t < len(frames):
+                gui_source.image = panel_image(frames[t])
             if gui_frame.value != t:
                 gui_frame.value = t
 
     @gui_frame.on_update
     def _(_event) -> None:
         update(int(gui_frame.value))
+
+    @gui_transport.on_click
+    def _(_event) -> None:
+        press(str(gui_transport.value))
+
+    def press(button: str) -> None:
+        """The playback buttons: first frame, step back, play, pause, step forward."""
+        if button in ("play", "pause"):
+            gui_play.value = button == "play"
+            return
+        gui_play.value = False
+        t = 0 if button == "|<" else int(gui_frame.value) + (1 if button == ">" else -1)
+        update(t % max(1, T))
+
+    handles["press"] = press
 
     viewer = Viewer(server=server, num_frames=T, fps=float(motion.fps), url=f"http://{host}:{server.get_port()}",
                     _update=update, handles=handles)
@@ -187,18 +258,48 @@ def start_viewer(motion: Motion, *, body_model: Optional[BodyModel] = None, scen
     return viewer
 
 
-def _add_scene(server, g: Gaussians, max_splats: int, splats: bool) -> None:
-    n = len(g)
-    if n > max_splats:  # the densest scenes hold millions: a random, reproducible subset keeps the browser fluid
-        idx = torch.from_numpy(np.random.default_rng(0).choice(n, max_splats, replace=False))
-        g = g.select(idx)
-    centers = g.means.detach().float().cpu().numpy()
-    rgb = gaussian_rgb(g)
-    if splats:
-        server.scene.add_gaussian_splats("/scene", centers=centers, covariances=gaussian_covariances(g), rgbs=rgb,
-                                         opacities=g.opacities.detach().float().cpu().numpy().reshape(-1, 1))
-    else:
-        server.scene.add_point_cloud("/scene", points=centers, colors=(rgb * 255).astype(np.uint8), point_size=0.02)
+class SceneLayer:
+    """The scene as points, splats or nothing; each representation is sent to the browser the first time it is
+    shown (a million splats is a large message) and hidden, not deleted, when another is chosen."""
+
+    def __init__(self, server, g: Gaussians, max_splats: int) -> None:
+        n = len(g)
+        if n > max_splats:  # the densest scenes hold millions: a random, reproducible subset keeps the browser fluid
+            idx = torch.from_numpy(np.random.default_rng(0).choice(n, max_splats, replace=False))
+            g = g.select(idx)
+        self.server, self.g = server, g
+        self.nodes: dict[str, Any] = {}
+        self.mode = "hidden"
+
+    def _node(self, mode: str):
+        if mode not in self.nodes:
+            g = self.g
+            centers = g.means.detach().float().cpu().numpy()
+            rgb = gaussian_rgb(g)
+            if mode == "splats":
+                self.nodes[mode] = self.server.scene.add_gaussian_splats(
+                    "/scene/splats", centers=centers, covariances=gaussian_covariances(g), rgbs=rgb,
+                    opacities=g.opacities.detach().float().cpu().numpy().reshape(-1, 1))
+            else:
+                self.nodes[mode] = self.server.scene.add_point_cloud(
+                    "/scene/points", points=centers, colors=(rgb * 255).astype(np.uint8), point_size=0.02)
+        return self.nodes[mode]
+
+    def show(self, mode: str) -> None:
+        if mode != "hidden":
+            self._node(mode).visible = True
+        for other, node in self.nodes.items():
+            if other != mode:
+                node.visible = False
+        self.mode = mode
+
+
+def _start_view(motion: Motion, root_path: np.ndarray) -> Optional[dict]:
+    """Where the view opens: the first tracked camera, aimed at the action's depth (None: viser's default)."""
+    if motion.K is None or motion.world_to_cam is None or motion.image_size is None:
+        return None
+    return camera_view(motion.world_to_cam[0].detach().double().cpu().numpy(), float(motion.K[0, 1, 1]),
+                       int(motion.image_size[1]), target=root_path[0])
 
 
 def _add_body(server, motion: Motion, body_model: BodyModel, handles: dict) -> dict:

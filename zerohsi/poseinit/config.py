@@ -18,20 +18,21 @@ class RestConfig:
 
 @dataclass
 class SmplAdapterConfig:
-    """Options every SMPL-family adapter takes.
+    """Options every SMPL-family adapter takes."""
 
-    model_path: the SMPL / SMPL-X model file (or a folder laid out as smplx.create expects) — the user's licensed
-    download; gender: neutral | male | female; output: the tool's result file or folder (read as is); command: when
-    output is empty, a template run on the clip (``{video}`` an mp4 of it, ``{output}`` the folder to write); cwd: the
-    folder to run the command in; timeout_s: limit for the command; fit_iters: retargeting iterations per frame.
-    """
-
+    #: the SMPL / SMPL-X model file (or a folder laid out as smplx.create expects): the user's licensed download
     model_path: str = ""
+    #: neutral | male | female
     gender: str = "neutral"
+    #: the tool's result file or folder (read as is)
     output: str = ""
+    #: when output is empty, a command template run on the clip ({video}: an mp4 of it, {output}: the folder to write)
     command: str = ""
+    #: the folder to run the command in
     cwd: str = ""
+    #: time limit of the command, in seconds
     timeout_s: float = 3600.0
+    #: retargeting iterations per frame (the tool's body onto the run's body model)
     fit_iters: int = 100
 
 
@@ -39,33 +40,34 @@ class SmplAdapterConfig:
 class KeypointsConfig:
     """Options of the ``keypoint_fit`` initializer: one person's 2-D or 3-D keypoints, fitted with the run's body.
 
-    file: the keypoint file — .npz with ``keypoints`` (T,K,3) [u, v, conf] in video pixels or (T,K,4) [x, y, z,
-    conf] in metres in the OpenCV camera frame, and an optional ``layout`` string; or .json, a list of per-frame
-    lists of [u, v, conf] (an empty list: nobody on that frame), bare or under "keypoints" with a "layout". Not
-    needed when a detector plugin supplies the keypoints. layout: "auto" (the file's ``layout`` entry, else guessed
-    from K), "core" (K = 21 in CORE_JOINTS order) or "coco17" (the COCO-17 order of most 2-D detectors). min_conf:
-    keypoints below this confidence are ignored; a frame with none above it has no person. iters: optimisation
-    iterations (Adam for 2-D keypoints; the retargeting fit for 3-D ones). polish_iters: L-BFGS iterations after
-    Adam (2-D; 0 skips them). lr: Adam step size (2-D). The 2-D loss weights are relative to a reprojection term of
-    about (error / (robust_scale x video diagonal))^2 per keypoint: smooth_weight: pull of each frame's root and
-    pose toward its neighbours' (carries frames without a person); depth_weight: pull of the root's motion along the
-    camera ray toward zero from one frame to the next (frame 0's from the initial state), the direction one view
-    barely sees; pose_prior_weight: weak pull of the body pose toward the initial state's; joint_limit_weight:
-    penalty on angles beyond anatomical limits (it tells a knee bent backward from one bent forward toward the
-    camera, which project alike); robust_scale: Geman–McClure scale of the reprojection error as a fraction of the
-    video diagonal (errors well beyond it, such as wrong detections, count little).
+    The 2-D loss weights are relative to a reprojection term of about (error / (robust_scale x video diagonal))^2
+    per keypoint.
     """
 
+    #: the keypoint file: .npz with ``keypoints`` (T,K,3) [u, v, conf] in video pixels or (T,K,4) [x, y, z, conf] in
+    #: metres (OpenCV camera frame) and an optional ``layout``; or .json, per-frame lists of [u, v, conf] (empty: nobody
+    #: on that frame), bare or under "keypoints"; not needed when a detector plugin supplies the keypoints
     file: str = ""
+    #: auto (the file's ``layout`` entry, else guessed from K) | core (K = 21 in CORE_JOINTS order) | coco17
     layout: str = "auto"
+    #: keypoints below this confidence are ignored; a frame with none above it has no person
     min_conf: float = 0.3
+    #: optimisation iterations (Adam for 2-D keypoints; the retargeting fit for 3-D ones)
     iters: int = 150
+    #: L-BFGS iterations after Adam (2-D; 0 skips them)
     polish_iters: int = 20
+    #: Adam step size (2-D)
     lr: float = 0.02
+    #: pull of each frame's root and pose toward its neighbours' (carries frames without a person)
     smooth_weight: float = 0.01
+    #: pull of the root's frame-to-frame motion along the camera ray toward zero, the direction one view barely sees
     depth_weight: float = 0.3
+    #: weak pull of the body pose toward the initial state's
     pose_prior_weight: float = 1e-3
+    #: penalty on joint angles beyond anatomical limits (tells a knee bent backward from one bent toward the camera)
     joint_limit_weight: float = 1.0
+    #: Geman-McClure scale of the reprojection error, as a fraction of the video diagonal (wrong detections count
+    #: little)
     robust_scale: float = 0.05
 
 

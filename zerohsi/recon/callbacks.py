@@ -1,4 +1,4 @@
-"""Callbacks of the per-frame loop: progress bar, W&B logger, preview renders, interruption for tests."""
+"""Callbacks of the per-frame loop: progress bar, preview renders, interruption for tests."""
 
 from __future__ import annotations
 
@@ -68,20 +68,3 @@ class PreviewRenderer:
         with atomic_path(self.out_dir / f"{problem.name}_{state.frame:04d}.png") as tmp:
             iio.imwrite(tmp, problem.preview(state.frame), extension=".png")
 
-
-def make_loggers(wandb_cfg, run_dir: Path, run_name: str) -> list[Any]:
-    """Fabric loggers: W&B (offline unless the user opted in) when enabled and installed, else none."""
-    if not wandb_cfg.enabled:
-        return []
-    try:
-        import wandb  # noqa: F401
-        from lightning.fabric.loggers import Logger  # noqa: F401
-    except ImportError:
-        from zerohsi.errors import UserError
-
-        raise UserError("wandb.enabled is true but wandb is not installed; run `pip install wandb` or set "
-                        "wandb.enabled=false.") from None
-    from zerohsi.recon.wandb_logger import WandbFabricLogger
-
-    return [WandbFabricLogger(project=wandb_cfg.project, name=run_name, group=wandb_cfg.group, mode=wandb_cfg.mode,
-                              save_dir=str(run_dir))]

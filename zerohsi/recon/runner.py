@@ -54,13 +54,12 @@ class ClipRunner:
 
     # -- helpers -----------------------------------------------------------------------------------------------
     def _loop(self, stage_dir: Path):
-        from zerohsi.recon.callbacks import RichProgress, make_loggers
+        from zerohsi.recon.callbacks import RichProgress
         from zerohsi.recon.loop import FrameLoop
 
+        # W&B gets the whole finished run folder (zerohsi.wandb_log), not a live stream per stage
         callbacks = [RichProgress(enabled=self.progress)] + list(self.extra_callbacks)
-        loggers = make_loggers(self.cfg.wandb, self.run_dir, self.run_dir.name)
-        return FrameLoop(seed=self.cfg.seed, device=self.device, callbacks=callbacks, loggers=loggers,
-                         checkpoint_dir=stage_dir)
+        return FrameLoop(seed=self.cfg.seed, device=self.device, callbacks=callbacks, checkpoint_dir=stage_dir)
 
     extra_callbacks: list[Any] = []
 
@@ -255,8 +254,10 @@ class ClipRunner:
         ec = self.cfg.export
         recon = None
         if ec.overlay_video and len(results) == 1:
-            problem = first["problem"]
-            recon = np.stack([problem.preview(t) for t in range(len(video))])
+            from zerohsi.outputs.video import ReconstructionFrames
+
+            problem = first["problem"]  # its renders carry the body/object coverage the overlay tints
+            recon = ReconstructionFrames.from_renders([problem.render_frame(t) for t in range(len(video))])
         write_outputs(self.run_dir, setup, formats=ec.formats, overlay=ec.overlay_video, orbit=ec.orbit_video,
                       report=ec.report, recon=recon, backend=self.cfg.render.backend)
 

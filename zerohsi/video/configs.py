@@ -52,4 +52,6 @@ class ScriptedConfig:
     motion: Optional[str] = None
     #: render backend for the test signal ("auto", "torch", "gsplat", ...)
     render_backend: str = "auto"
+    #: how the test signal's pixels differ from the reconstruction's model (seed, avatar_color, gain, tint, noise,
+    #: blur_px, shake_deg, shake_m)
     appearance: AppearanceGapConfig = field(default_factory=AppearanceGapConfig)

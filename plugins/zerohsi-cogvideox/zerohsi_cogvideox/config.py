@@ -14,16 +14,20 @@ from zerohsi.errors import UserError
 class _I2VOptions:
     #: a local diffusers pipeline folder (with model_index.json), e.g. a downloaded THUDM/CogVideoX-5b-I2V
     weights: str = "???"
-    #: denoising steps and classifier-free guidance
+    #: denoising steps
     steps: int = 50
+    #: classifier-free guidance scale (higher follows the prompt more closely)
     guidance_scale: float = 6.0
-    #: frames the model generates, and its native frame rate (the pipeline resamples to the run's rate)
+    #: frames the model generates (the pipeline resamples to the run's frame count and rate)
     num_frames: int = 49
+    #: the model's native frame rate
     fps: float = 8.0
-    #: generation resolution; None uses the model's own default (CogVideoX: 480x720). Frames are resized to I0's
-    #: size afterwards.
+    #: generation height in pixels; None uses the model's own default (CogVideoX: 480); frames are resized to I0's
+    #: size afterwards
     height: Optional[int] = None
+    #: generation width in pixels; None uses the model's own default (CogVideoX: 720)
     width: Optional[int] = None
+    #: what the video should not show (empty: none)
     negative_prompt: str = ""
     #: auto (bfloat16 on CUDA, float32 on CPU) | float32 | float16 | bfloat16
     dtype: str = "auto"
@@ -31,7 +35,9 @@ class _I2VOptions:
     device: str = "auto"
     #: none | model | sequential (offloading needs CUDA and the `accelerate` package)
     cpu_offload: str = "none"
+    #: decode the video latents tile by tile (less GPU memory, a little slower)
     vae_tiling: bool = True
+    #: decode the latents one slice of the batch at a time (less GPU memory)
     vae_slicing: bool = False
     #: text tokens; None keeps the pipeline's default (CogVideoX: 226)
     max_sequence_length: Optional[int] = None
@@ -48,6 +54,7 @@ class CogVideoXConfig(_I2VOptions):
 class DiffusersI2VConfig(_I2VOptions):
     """Any diffusers image-to-video pipeline, chosen by a registered short name (see ``PIPELINES``)."""
 
+    #: the pipeline's short name: cogvideox, hunyuan_video, i2vgen_xl, ltx, svd or wan (required)
     pipeline: str = "???"
 
 

@@ -9,10 +9,8 @@ from zerohsi.poseinit.config import SmplAdapterConfig
 
 @dataclass
 class GvhmrConfig(SmplAdapterConfig):
-    """GVHMR options on top of the shared adapter ones.
+    """GVHMR options on top of the shared adapter ones."""
 
-    trajectory: "world" (GVHMR's gravity-aligned trajectory, aligned through the first frame's camera) or "camera"
-    (its in-camera results through the tracked cameras).
-    """
-
+    #: world (GVHMR's gravity-aligned trajectory, aligned through the first frame's camera) | camera (its in-camera
+    #: results through the tracked cameras)
     trajectory: str = "world"

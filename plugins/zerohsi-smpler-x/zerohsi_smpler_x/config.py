@@ -9,10 +9,8 @@ from zerohsi.poseinit.config import SmplAdapterConfig
 
 @dataclass
 class SmplerXConfig(SmplAdapterConfig):
-    """SMPLer-X options on top of the shared adapter ones.
+    """SMPLer-X options on top of the shared adapter ones (``output``: the tool's output folder, holding ``smplx/``
+    npz and ``meta/`` json files)."""
 
-    output: the tool's output folder (holding ``smplx/`` npz and ``meta/`` json files); first_frame_number: the
-    number SMPLer-X's demo gives the clip's first frame in its file names (its demo counts from 1).
-    """
-
+    #: the number SMPLer-X's demo gives the clip's first frame in its file names (its demo counts from 1)
     first_frame_number: int = 1

@@ -20,6 +20,7 @@ class SmplxConfig:
     model_type: str = "smplx"
     #: neutral | male | female
     gender: str = "neutral"
+    #: shape coefficients (betas) used from the model
     num_betas: int = 10
     #: npz or pkl (SMPL ships pkl only)
     ext: str = "npz"

@@ -20,6 +20,7 @@ class VPoserRefinerConfig(PhysicsConfig):
     weights: str = ""
     #: auto | v1 | v2
     version: str = "auto"
+    #: Adam learning rate on the VPoser latent and the root; cosine-decayed to lr * lr_final_ratio
     lr: float = 0.05
     #: VPoser is the pose prior here; the anatomical limits can still be added
     w_joint_limits: float = 0.0

@@ -10,6 +10,7 @@ from typing import Optional
 class BaselineConfig:
     #: the user's SMPL-X model file, or a folder holding smplx/SMPLX_NEUTRAL.npz; default $ZEROHSI_SMPLX_MODEL
     model_path: Optional[str] = None
+    #: neutral | male | female: the SMPL-X body the baseline's output was made with
     gender: str = "neutral"
     #: frame rate of the baseline's output (TRUMANS, LINGO, CHOIS: 30); None keeps the importer's default
     source_fps: Optional[float] = None
