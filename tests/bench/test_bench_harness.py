@@ -71,8 +71,9 @@ def test_sweep_records_failures_writes_tables_and_resumes(tmp_path, fake_suite):
     assert ours2.n == 1 and ours2.values[6] == pytest.approx(0.8)  # contact column, the crashed seed left out
     t4 = next(t for t in report.tables if t.key == "table4")
     # fake runs have no provenance: labelled rows, never the paper-named ones
+    # (the ablation runs on the sweep's preset, so its label names that preset too)
     assert {r.name for r in t4.rows if r.source == "ours"} == {"Full · fast · no provenance",
-                                                                 "w/o OPT_body · no provenance"}
+                                                                 "w/o OPT_body · fast · no provenance"}
     md = (out / "tables.md").read_text()
     assert "TRUMANS (paper)" in md and "ZeroHSI · fast · no provenance (ours, n=2)" in md
     assert (out / "table1.png").stat().st_size > 1000 and "\\begin{tabular}" in (out / "tables.tex").read_text()

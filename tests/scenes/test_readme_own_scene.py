@@ -104,7 +104,7 @@ def test_quickstart_blocks_verbatim_round_trip(workspace):
     # a static person where the instance put them (the pelvis is over the placed floor spot)
     assert float((root_xy - torch.tensor(inst.person.position)).norm(dim=-1).max()) < 0.1
     assert float((root_xy - root_xy[0]).norm(dim=-1).max()) < 0.05  # depth: under a pixel at 128x72
-    metrics = json.loads((run_dir / "metrics.json").read_text())
+    metrics = json.loads((run_dir / "metrics.json").read_text())["values"]
     assert "pene_mean" in metrics and math.isfinite(metrics["pene_mean"])
     report = (run_dir / "report.html").read_text(encoding="utf-8")
     assert "SDF built from the capture&#x27;s Gaussians" in report or "SDF built from the capture's Gaussians" in report

@@ -76,9 +76,10 @@ def test_missing_path_is_user_error(tmp_path):
     # the generator's own sentence, not the config library's "missing mandatory value"
     with pytest.raises(UserError, match="needs a clip: set video.generator.options.path"):
         get_host().build("video_generator", "file", {})
-    gen = get_host().build("video_generator", "file", {"path": str(tmp_path / "nope.mp4")})
+    # a missing clip is found when the generator is built (and by the preflight), before any stage runs
     with pytest.raises(UserError, match="does not exist"):
-        gen.cache_key()
+        get_host().build("video_generator", "file", {"path": str(tmp_path / "nope.mp4")})
+    assert get_host().get("video_generator", "file").missing({"path": str(tmp_path / "nope.mp4")})
 
 
 def test_run_with_file_generator_and_no_path_says_so_in_one_line(tmp_path, capsys, cache_dir):

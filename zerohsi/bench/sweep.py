@@ -63,8 +63,12 @@ def ablation_variant(name: str, base_overrides: Iterable[str] = (), plugins: Opt
     if preset is None:
         return Variant(name, f"ablations/{name}", list(base_overrides), dict(plugins or {}))
     from zerohsi.config.loader import preset_layers
+    from zerohsi.errors import ConfigError
 
-    changes = preset_layers(f"ablations/{name}")[-1]  # the ablation's own layer, without what it extends
+    try:
+        changes = preset_layers(f"ablations/{name}")[-1]  # the ablation's own layer, without what it extends
+    except ConfigError:  # an unknown ablation: its runs are recorded as failed, the sweep goes on
+        return Variant(name, f"ablations/{name}", list(base_overrides), dict(plugins or {}))
     return Variant(name, preset, [*_dotlist(changes), *base_overrides], dict(plugins or {}))
 
 

@@ -16,6 +16,12 @@ console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)  
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 app = typer.Typer(help="Scenes, objects and the AnyInteraction suite.", no_args_is_help=True)
 
+# how a capture is aligned (+Z up, metres, floor at 0): the same options wherever a capture is read
+_UP = typer.Option("+z", "--up", help="The file's up axis: +x -x +y -y +z -z.")
+_SCALE = typer.Option(1.0, "--scale", help="File units to metres.")
+_FLOOR = typer.Option(None, "--floor", help="Floor height after rotation and scaling (estimated when omitted).")
+_VOXEL = typer.Option(0.05, "--voxel", help="SDF grid resolution, metres.")
+
 
 @app.command("list")
 def list_cmd(
@@ -121,11 +127,10 @@ def check_cmd(
 def import_cmd(
     ply: Path = typer.Argument(..., help="A 3DGS scene in the INRIA .ply format."),
     mesh: Optional[Path] = typer.Option(None, "--mesh", help="A mesh of the same scene for its SDF (optional)."),
-    up: str = typer.Option("+z", "--up", help="The file's up axis: +x -x +y -y +z -z."),
-    scale: float = typer.Option(1.0, "--scale", help="File units to metres."),
-    floor_offset: Optional[float] = typer.Option(None, "--floor", help="Floor height after rotation and scaling "
-                                                 "(estimated when omitted)."),
-    voxel_size: float = typer.Option(0.05, "--voxel", help="SDF grid resolution, metres."),
+    up: str = _UP,
+    scale: float = _SCALE,
+    floor_offset: Optional[float] = _FLOOR,
+    voxel_size: float = _VOXEL,
     preview: Optional[Path] = typer.Option(None, "--preview", help="Also render an overview PNG here."),
 ) -> None:
     """Load a real 3DGS scene, align it (+Z up, metres, floor at z=0) and report its floor, bounds and grid."""
@@ -177,11 +182,10 @@ def instance_cmd(
     prompt: str = typer.Option(..., "--prompt", help="What the person does (the video model's prompt)."),
     frames: int = typer.Option(51, "--frames", help="Clip length in frames, at --fps."),
     fps: float = typer.Option(10.0, "--fps", help="Frame rate the run works at (the clip is resampled to it)."),
-    up: str = typer.Option("+z", "--up", help="The file's up axis: +x -x +y -y +z -z."),
-    scale: float = typer.Option(1.0, "--scale", help="File units to metres."),
-    floor_offset: Optional[float] = typer.Option(None, "--floor", help="Floor height after rotation and scaling "
-                                                 "(estimated when omitted)."),
-    voxel_size: float = typer.Option(0.05, "--voxel", help="SDF grid resolution, metres."),
+    up: str = _UP,
+    scale: float = _SCALE,
+    floor_offset: Optional[float] = _FLOOR,
+    voxel_size: float = _VOXEL,
     mesh: Optional[Path] = typer.Option(None, "--mesh", help="A mesh of the scene for its SDF (else the Gaussians)."),
     look_at: Optional[str] = typer.Option(None, "--camera-look-at", help="Camera eye and target: ex,ey,ez,tx,ty,tz "
                                           "(metres, aligned frame)."),

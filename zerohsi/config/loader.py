@@ -93,21 +93,22 @@ def load_config(
     The choices come before the overrides so that ``--plugins kling video.generator.options.mode=pro`` sets kling's
     options; a choice keeps the preset's options when the preset already names that component."""
     layers: list[Any] = preset_layers(preset) if preset else []
-    node = merge_into(RunConfig, *layers)
-    if node.instance.file:
+    cli = parse_overrides(overrides)
+    whole = merge_into(RunConfig, *layers, cli)  # to read what the preset and the command line say together
+    if whole.instance.file:
         # the instance file's clip length, and its camera's aspect (the render keeps the configured width), sit
         # between the preset and the command line: overrides still win
         from zerohsi.scenes.instance_file import load_instance_file
 
-        inst = load_instance_file(node.instance.file)
-        height = max(8, round(node.render.width * inst.camera.height / inst.camera.width))
-        node = merge_into(RunConfig, *layers[:-1], {"video": {"num_frames": inst.num_frames, "fps": inst.fps},
-                                                    "render": {"height": height}}, layers[-1])
-        # saved configs must find the file again from any folder (`zerohsi outputs`, --resume)
-        node.instance.file = str(Path(node.instance.file).expanduser().resolve())
+        inst = load_instance_file(whole.instance.file)
+        height = max(8, round(whole.render.width * inst.camera.height / inst.camera.width))
+        layers.append({"video": {"num_frames": inst.num_frames, "fps": inst.fps}, "render": {"height": height}})
+    node = merge_into(RunConfig, *layers)
     if plugins:
         node = apply_plugin_choices(node, plugins)
-    node = merge_into(node, parse_overrides(overrides))
+    node = merge_into(node, cli)
+    if node.instance.file:  # saved configs must find the file again from any folder (`zerohsi outputs`, --resume)
+        node.instance.file = str(Path(node.instance.file).expanduser().resolve())
     return to_object(node)
 
 

@@ -222,14 +222,9 @@ def _load_object(path: str, scale: float, stamp: int) -> SceneObject:
 
             g = load_ply(p)
     if g is None:
-        import trimesh
+        from zerohsi.scenes.meshing import read_mesh
 
-        try:
-            mesh = trimesh.load(p, force="mesh")
-        except Exception as exc:  # noqa: BLE001 -- any parser failure is the user's file
-            raise UserError(f"The object file '{p}' is neither a 3DGS .ply nor a readable mesh ({exc}).") from None
-        if len(getattr(mesh, "faces", [])) == 0:
-            raise UserError(f"The object file '{p}' has no triangles; export it as a mesh or a 3DGS .ply.")
+        mesh = read_mesh(p, f"The object file '{p}' (not a 3DGS .ply)", "export it as a mesh or a 3DGS .ply")
         g, points = _mesh_gaussians(mesh)
     g = replace(g, means=g.means * scale, scales=g.scales * scale)
     lo, hi = g.means.min(0).values, g.means.max(0).values

@@ -43,3 +43,19 @@ def primitives_mesh(prims):
     import trimesh
 
     return trimesh.util.concatenate([primitive_mesh(p) for p in prims if p.visible])
+
+
+def read_mesh(path, what: str, remedy: str):
+    """A triangle mesh from ``path`` (any format trimesh reads), or a UserError "``what`` could not be read /
+    has no triangles; ``remedy``" (``what`` names the file for the user, e.g. "The object file 'x.obj'")."""
+    import trimesh
+
+    from zerohsi.errors import UserError, first_line
+
+    try:
+        mesh = trimesh.load(path, force="mesh")
+    except Exception as exc:  # noqa: BLE001 -- any parser failure is the user's file
+        raise UserError(f"{what} could not be read as a mesh ({first_line(exc, 120)}); {remedy}.") from None
+    if len(getattr(mesh, "faces", [])) == 0:
+        raise UserError(f"{what} has no triangles; {remedy}.")
+    return mesh

@@ -127,14 +127,9 @@ def load_real_scene(spec: SceneSpec, base_dir: Optional[Path] = None) -> Scene:
         if not mesh_path.is_file():
             raise UserError(f"Scene '{spec.name}' points to the mesh '{mesh_path}', which does not exist; fix the "
                             "path or remove it to estimate geometry from the Gaussians.")
-        import trimesh
+        from zerohsi.scenes.meshing import read_mesh
 
-        try:
-            mesh = trimesh.load(mesh_path, force="mesh")
-        except Exception as exc:  # noqa: BLE001 -- any parser failure is the user's file
-            raise UserError(f"Scene '{spec.name}': the mesh '{mesh_path}' could not be read ({exc}).") from None
-        if len(getattr(mesh, "faces", [])) == 0:
-            raise UserError(f"Scene '{spec.name}': the mesh '{mesh_path}' has no triangles; export it as a mesh.")
+        mesh = read_mesh(mesh_path, f"Scene '{spec.name}': the mesh '{mesh_path}'", "export it as a mesh")
     try:
         from zerohsi.ply import load_ply
     except ImportError:  # pragma: no cover - the reader ships with zerohsi

@@ -43,6 +43,7 @@ class KlingConfig:
     #: for this long, every reconcile_poll_s seconds, before submitting again: KLING can list a task it accepted
     #: only after tens of seconds, and a resubmission before then would pay for a second video
     reconcile_window_s: float = 60.0
+    #: seconds between two searches of the task list within reconcile_window_s
     reconcile_poll_s: float = 5.0
     #: a JWT is renewed this many seconds before it expires
     token_refresh_margin_s: float = 120.0
