@@ -31,7 +31,25 @@ class VideoRequest:
 
 @runtime_checkable
 class VideoGenerator(Protocol):
-    #: identifies the request for the content-addressed cache (model name and every option that changes output)
-    def cache_key(self) -> dict: ...
+    """What the pipeline and the video cache (:mod:`zerohsi.video.cache`) use of a video generator.
 
-    def generate(self, request: VideoRequest) -> Video: ...
+    Besides the two methods, the cache reads three optional attributes (``getattr`` with the defaults below):
+
+    - ``name`` (str): the component's registered name, recorded in provenance and in ``zerohsi cache list``
+      (default: the class name);
+    - ``length_independent`` (bool, default False): True when the clip does not depend on the requested frame
+      count and rate (a paid API or a diffusion model at its native rate): the cache then keys the clip without
+      them, and another length resamples the stored clip instead of generating (paying for) it again;
+    - ``request_key(request) -> JSON-able`` (default: none): anything else of the request that changes the output
+      beyond first frame, prompt, seed and ``cache_key()`` (e.g. the scripted source's instance program).
+    """
+
+    def cache_key(self) -> dict:
+        """Model name and every option that changes the output (no secrets: the key is stored in the cache)."""
+        ...
+
+    def generate(self, request: VideoRequest) -> Video:
+        """The clip for ``request``: frames uint8 (T,H,W,3) at the generator's rate, starting from I0, with
+        provenance (generator, model, whether it is a test signal, ...). The pipeline resamples it to the run's
+        frame count and rate."""
+        ...
