@@ -11,95 +11,16 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
-import numpy as np
-import torch
-
-from zerohsi.cameras import Camera
+from zerohsi.clip_setup import build_setup
+from zerohsi.composition import composite, make_render_fn, render_first_frame, resolve_device
 from zerohsi.config import RunConfig, load_config, load_saved_config, save_config
 from zerohsi.errors import UserError
-from zerohsi.motion import Motion
-from zerohsi.segment.masks import Masks
-from zerohsi.setup import Setup, initial_body
+from zerohsi.recon.runner import ClipRunner, RunResult
 
 log = logging.getLogger("zerohsi")
-
-
-@dataclass
-class RunResult:
-    run_dir: Path
-    motion: Motion
-    metrics: dict[str, float]
-    timings: dict[str, float]
-    ground_truth: Optional[Motion] = None
-    video: Any = None
-    masks: Optional[Masks] = None
-    extras: dict[str, Any] = field(default_factory=dict)
-
-
-# -- devices and rendering ---------------------------------------------------------------------------------------
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise UserError(f"device={name} was requested but CUDA is not available; use device=auto or device=cpu.")
-    return torch.device(name)
-
-
-def make_render_fn(cfg: RunConfig):
-    """A render function with the configured backend bound."""
-    from zerohsi.render import render
-
-    backend = cfg.render.backend
-
-    def render_fn(gaussians, camera, **kwargs):
-        return render(gaussians, camera, backend=backend, **kwargs)
-
-    return render_fn
-
-
-# -- setup ----------------------------------------------------------------------------------------------------------
-def build_setup(cfg: RunConfig, device: torch.device | None = None) -> Setup:
-    """Scene, object, avatar, initial state and camera of the configured instance."""
-    from zerohsi.body.avatar import Avatar
-    from zerohsi.plugins import get_host
-    from zerohsi.scenes.instance_file import resolve_instance
-
-    device = device or resolve_device(cfg.device)
-    inst, scene, obj = resolve_instance(cfg.instance)
-    body_model = get_host().build("body_model", cfg.avatar.body.name, cfg.avatar.body.options)
-    avatar = Avatar.create(body_model, num_gaussians=cfg.avatar.num_gaussians, appearance=cfg.avatar.appearance,
-                           seed=cfg.seed, color_hidden=cfg.avatar.color_hidden)
-    body0 = initial_body(inst, scene, body_model)
-    setup = Setup(
-        scene=scene, avatar=avatar, body0=body0, camera0=inst.camera(cfg.render.width, cfg.render.height),
-        prompt=cfg.instance.prompt or inst.prompt, seed=cfg.seed, obj=obj,
-        object_pose0=inst.object_pose() if inst.object else None, instance=inst, device=device,
-    )
-    return setup
-
-
-def composite(setup: Setup, params, object_pose, camera: Camera):
-    """Scene (group 0) + avatar (group 1) + posed object (group 2) Gaussians."""
-    from zerohsi.gaussians import Gaussians
-
-    parts = [setup.scene.gaussians.with_group(0), setup.avatar.gaussians(params, camera).with_group(1)]
-    if setup.obj is not None and object_pose is not None:
-        parts.append(setup.obj.gaussians.with_group(2).transform(object_pose))
-    return Gaussians.cat(parts)
-
-
-def render_first_frame(setup: Setup, render_fn, background: torch.Tensor) -> tuple[np.ndarray, Masks]:
-    """I0 (H,W,3) float in [0,1] and the rendered, occlusion-aware frame-0 masks (T=1)."""
-    with torch.no_grad():
-        g = composite(setup, setup.body0, setup.object_pose0, setup.camera0)
-        out = render_fn(g, setup.camera0, with_groups=True, background=background)
-    human = (out.groups[..., 1] > 0.5).cpu().numpy()[None]
-    obj = (out.groups[..., 2] > 0.5).cpu().numpy()[None] if setup.obj is not None else None
-    return out.rgb.clamp(0, 1).cpu().numpy(), Masks(human=human, object=obj)
 
 
 # -- the run ----------------------------------------------------------------------------------------------------
@@ -158,8 +79,6 @@ def run(config: Any = "demo", overrides=(), *, run_dir: str | Path | None = None
     log.setLevel(logging.INFO)
     wandb_run = None
     try:
-        from zerohsi.recon.runner import ClipRunner
-
         runner = ClipRunner(cfg, run_dir, progress=progress)
         if log_wandb and cfg.wandb.enabled:
             from zerohsi.wandb_log import RunLogging
@@ -187,5 +106,6 @@ def run(config: Any = "demo", overrides=(), *, run_dir: str | Path | None = None
         handler.close()
 
 
+# the building blocks live in the modules named for them; importing them from here keeps older scripts working
 __all__ = ["RunResult", "build_setup", "composite", "make_render_fn", "render_first_frame", "resolve_device", "run"]
 

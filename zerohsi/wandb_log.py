@@ -246,7 +246,7 @@ class WandbLogger:
 
 
 def _provenance() -> dict[str, Any]:
-    from zerohsi.bench.provenance import provenance
+    from zerohsi.provenance import provenance
 
     return provenance()
 

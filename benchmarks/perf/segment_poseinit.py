@@ -24,9 +24,10 @@ import torch
 
 
 def scripted(instance: str, frames: int) -> None:
+    from zerohsi.clip_setup import build_setup
+    from zerohsi.composition import make_render_fn, render_first_frame
     from zerohsi.config import load_config
     from zerohsi.io import load_npz
-    from zerohsi.pipeline import build_setup, make_render_fn, render_first_frame
     from zerohsi.plugins import get_host
     from zerohsi.segment.testing import mask_iou
     from zerohsi.video.base import VideoRequest

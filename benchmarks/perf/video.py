@@ -59,12 +59,12 @@ def scripted_figures(tmp: Path) -> None:
     from zerohsi.body.anny_model import AnnyBody
     from zerohsi.body.avatar import Avatar
     from zerohsi.body.poses import place_on_floor, pose_preset, yaw_orient
-    from zerohsi.pipeline import render_first_frame
+    from zerohsi.clip_setup import Setup
+    from zerohsi.composition import render_first_frame
     from zerohsi.plugins import get_host
     from zerohsi.render import render
     from zerohsi.scenes import build_object, build_scene
     from zerohsi.scenes.suite import CameraSpec, HumanInit, Instance, ObjectInit, Step
-    from zerohsi.setup import Setup
     from zerohsi.video.base import VideoRequest
     from zerohsi.video.scripted.program import ProgramPlayer
 

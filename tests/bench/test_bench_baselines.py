@@ -16,8 +16,8 @@ from zerohsi.bench.baselines.export import export_run
 from zerohsi.body.params import BodyParams
 from zerohsi.errors import UserError
 from zerohsi.motion import Motion
-from zerohsi.poseinit.safe_pickle import load_pickle
 from zerohsi.poseinit.testing import write_smpl_family_model
+from zerohsi.safe_pickle import load_pickle
 
 
 class Evil:

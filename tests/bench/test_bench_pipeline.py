@@ -103,10 +103,10 @@ def test_tables_label_the_smoke_runs_and_show_skips(sweep):
 
 
 def test_sweep_report_shows_the_paper_tables(sweep):
-    from zerohsi.outputs.report import build_sweep_report
+    from zerohsi.bench.report import write_sweep_report
 
     out, _ = sweep
-    text = build_sweep_report(out).read_text()
+    text = write_sweep_report(out).read_text()
     assert "TRUMANS (paper)" in text and "test signal" in text and "data:image/png;base64" in text
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from zerohsi.bench.provenance import setup_label
 from zerohsi.config import load_config
 from zerohsi.errors import UserError
 from zerohsi.plugins import get_host
+from zerohsi.provenance import setup_label
 
 
 def test_paper_preset_uses_smplx_and_the_offline_presets_anny():

@@ -293,8 +293,8 @@ def test_approximate_skeleton_follows_smplx_conventions(tmp_path):
     import torch
 
     from zerohsi.body.motion_import import smpl_core_joints
+    from zerohsi.body.smpl_skeleton import SmplSkeleton
     from zerohsi.plugins import get_host
-    from zerohsi.poseinit.smpl_skeleton import SmplSkeleton
 
     folder = testing.write_random_smplx_model(tmp_path)
     smplx_body = get_host().build("body_model", "smplx", {"model_path": str(folder)})

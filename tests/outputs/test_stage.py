@@ -15,8 +15,8 @@ from zerohsi.outputs.video import read_video
 def test_write_outputs_with_real_avatar(tmp_path, avatar, standing_params):
     from run_folder import make_run_folder
 
+    from zerohsi.clip_setup import Setup
     from zerohsi.scenes.scene import Scene
-    from zerohsi.setup import Setup
 
     T, W, H = 2, 48, 32
     body = standing_params.detach().clone()

@@ -118,9 +118,9 @@ class _BlobAvatar:
 
 def _orbit_setup(tiny_motion):
     from zerohsi.cameras import Camera
+    from zerohsi.clip_setup import Setup
     from zerohsi.gaussians import Gaussians
     from zerohsi.scenes.scene import Scene
-    from zerohsi.setup import Setup
 
     g = torch.Generator().manual_seed(1)
     n = 300

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 import torch
 
+from zerohsi.body.smpl_skeleton import SmplSkeleton
 from zerohsi.errors import UserError
 from zerohsi.poseinit.retarget import YUP_TO_ZUP, align_world, core_targets, fill_gaps, pose_init_from_joints
-from zerohsi.poseinit.safe_pickle import load_joblib, load_pickle
-from zerohsi.poseinit.smpl_skeleton import SmplSkeleton
 from zerohsi.poseinit.testing import random_smpl_motion, transform_params, write_smpl_family_model
+from zerohsi.safe_pickle import load_joblib, load_pickle
 from zerohsi.video.video import Video
 
 

@@ -238,9 +238,9 @@ def test_instance_with_a_mesh_object(capture_ply, tmp_path, capsys):
 def test_sitting_start_on_a_picked_seat(tmp_path, anny_body):
     from synthetic_capture import make_capture
 
+    from zerohsi.clip_setup import initial_body
     from zerohsi.ply import save_ply
     from zerohsi.scenes.instance_file import build_instance_file
-    from zerohsi.setup import initial_body
 
     save_ply(tmp_path / "bench.ply", make_capture(bench=True))
     f = build_instance_file(tmp_path / "bench.ply", prompt="a person sits", voxel_size=0.1, size=(320, 180),

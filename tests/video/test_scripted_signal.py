@@ -141,8 +141,8 @@ def test_image_gap_and_shake_are_seeded():
 
 @pytest.fixture(scope="session")
 def dynamic_setup(anny_body, avatar, world):
+    from zerohsi.clip_setup import Setup
     from zerohsi.scenes.suite import Step
-    from zerohsi.setup import Setup
 
     scene, obj = world
     program = [Step("walk_to", 0.8, {"target": (-1.6, -0.6)}), Step("idle", 0.4, {})]
@@ -152,9 +152,9 @@ def dynamic_setup(anny_body, avatar, world):
 
 
 def test_signal_end_to_end_with_ground_truth_and_cache(dynamic_setup, tmp_path, monkeypatch):
+    from zerohsi.composition import render_first_frame
     from zerohsi.io import load_npz
     from zerohsi.motion import Motion
-    from zerohsi.pipeline import render_first_frame
     from zerohsi.render import render
 
     monkeypatch.setenv("ZEROHSI_CACHE_DIR", str(tmp_path / "cache"))

@@ -163,11 +163,11 @@ def run_bench(*, out_dir: Path, suite: str = "anyinteraction", instances: Option
     inputs or weights are missing is recorded as skipped with its reason); diversity is computed across seeds
     afterwards. ``progress(rec, done, total, eta_s)`` is called after each run.
     """
-    from zerohsi.bench.provenance import provenance
     from zerohsi.bench.results import tidy_rows, write_results
     from zerohsi.bench.tables import build_tables, write_tables
     from zerohsi.metrics.evaluate import default_metrics
     from zerohsi.plugins import get_host
+    from zerohsi.provenance import provenance
 
     out_dir = Path(out_dir)
     check_out_dir(out_dir, resume)

@@ -147,7 +147,7 @@ def execute(spec: RunSpec, run_fn: Optional[RunFn] = None) -> dict[str, Any]:
     start = time.perf_counter()
     try:
         cfg = run_config(spec)
-        from zerohsi.bench.provenance import config_hash
+        from zerohsi.provenance import config_hash
 
         rec["config_hash"] = config_hash(cfg)
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -177,7 +177,7 @@ def _add_run_metrics(rec: dict[str, Any], run_dir: Path, preset: str) -> None:
     record, with the label of its setup: the tables put only runs of the paper's setup in the "ours" rows."""
     import json
 
-    from zerohsi.bench.provenance import setup_label
+    from zerohsi.provenance import setup_label
 
     path = run_dir / "metrics.json"
     data = json.loads(path.read_text()) if path.is_file() else {}

@@ -175,7 +175,7 @@ def load_smpl_pickle(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """SMPL parameters from an estimator's pickle (4D-Humans/PHALP, GLAMR, WHAM-style dicts, possibly keyed by
     person), read through the restricted unpickler, as AMASS-style ``poses`` (T,72) and ``trans`` (T,3)."""
     from zerohsi.geometry import matrix_to_axis_angle
-    from zerohsi.poseinit.safe_pickle import load_joblib
+    from zerohsi.safe_pickle import load_joblib
 
     obj = load_joblib(path)
     found = _find_smpl_dict(obj, depth=0)

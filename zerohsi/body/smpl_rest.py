@@ -61,11 +61,11 @@ MODEL_TO_ZUP = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
 
 
 def approx_skeleton(rest_joints=None):
-    """A :class:`~zerohsi.poseinit.smpl_skeleton.SmplSkeleton` with the approximate rest joints (or a file's own
+    """A :class:`~zerohsi.body.smpl_skeleton.SmplSkeleton` with the approximate rest joints (or a file's own
     (24,3) ``smpl_rest_joints``, as zerohsi's SMPL exports carry) and no shape directions (betas are ignored).
     SMPL+H / SMPL-X rotations are read through its first 22 joints."""
+    from zerohsi.body.smpl_skeleton import SmplSkeleton
     from zerohsi.errors import UserError
-    from zerohsi.poseinit.smpl_skeleton import SmplSkeleton
 
     rest = APPROX_REST_JOINTS
     if rest_joints is not None:

@@ -75,7 +75,8 @@ def report(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to write (default: PATH/report.html)."),
 ) -> None:
     """Write a self-contained HTML report of a run (videos, losses, metrics, plots, config) or of a sweep."""
-    from zerohsi.outputs.report import build_report, build_sweep_report
+    from zerohsi.bench.report import write_sweep_report
+    from zerohsi.outputs.report import build_report
     from zerohsi.outputs.run import RunFolder, is_run_folder
 
     if not path.is_dir():
@@ -85,7 +86,7 @@ def report(
         scene, obj = run.scene_and_object
         typer.echo(str(build_report(path, out, scene=scene, obj=obj)))
     else:
-        typer.echo(str(build_sweep_report(path, out)))
+        typer.echo(str(write_sweep_report(path, out)))
 
 
 def register(app: typer.Typer) -> None:

@@ -247,7 +247,7 @@ def first_frame_cmd(
     with the frame-0 masks and expect.json (camera, frame count and rate the returned clip must meet). The last
     line printed is the image's path."""
     from zerohsi.config import load_config
-    from zerohsi.scenes.handoff import IMAGE, export_first_frame
+    from zerohsi.outputs.handoff import IMAGE, export_first_frame
 
     cfg = load_config(config, [*(overrides or []), f"instance.file={instance}"])
     exp = export_first_frame(cfg, out)

@@ -19,8 +19,8 @@ from zerohsi.io import atomic_savez, load_npz
 
 if TYPE_CHECKING:
     from zerohsi.cameras import Camera
+    from zerohsi.clip_setup import Setup
     from zerohsi.motion import Motion
-    from zerohsi.setup import Setup
     from zerohsi.video.video import Video
 
 FRAMES_FILE = "recon_frames.npz"

@@ -341,9 +341,11 @@ def sweep_rows(runs: Sequence[RunFolder]) -> tuple[list[str], list[dict[str, flo
     return names, per_run
 
 
-def build_sweep_report(root: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+def build_sweep_report(root: str | os.PathLike, out: str | os.PathLike | None = None, *,
+                       lead: Sequence[tuple[str, str, str]] = ()) -> Path:
     """Write ``ROOT/report.html`` summarising every run folder below ``root``: metric table (with means), a plot
-    per metric across runs, and links to each run's own report."""
+    per metric across runs, and links to each run's own report. ``lead``: (title, HTML, anchor) sections put ahead
+    of those (a benchmark sweep's paper tables: :func:`zerohsi.bench.report.write_sweep_report`)."""
     root = Path(root)
     paths = find_runs(root)
     if not paths:
@@ -383,10 +385,7 @@ def build_sweep_report(root: str | os.PathLike, out: str | os.PathLike | None = 
             ax.set_visible(False)
         sections.append(_section("Per-metric values (x: run number in the table, dotted: mean)", figure_png(fig),
                                  "plots"))
-    from zerohsi.bench.tables import sweep_tables, table_figure, to_html
-
-    # a benchmark sweep: the paper's tables beside ours, each with its chart, ahead of the per-run metrics
-    sections[:0] = [_section(t.title, to_html(t) + figure_png(table_figure(t)), t.key) for t in sweep_tables(root)]
+    sections[:0] = [_section(title, body, anchor) for title, body, anchor in lead]
     path = Path(out) if out is not None else root / "report.html"
     text = _template().substitute(title=html.escape(f"zerohsi sweep: {root.name}"),
                                   subtitle=html.escape(f"{len(runs)} runs"), sections="\n".join(sections),

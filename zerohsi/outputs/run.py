@@ -21,11 +21,11 @@ from zerohsi.io import load_npz
 
 if TYPE_CHECKING:
     from zerohsi.body.params import BodyModel
+    from zerohsi.clip_setup import Setup
     from zerohsi.config import RunConfig
     from zerohsi.motion import Motion
     from zerohsi.scenes.scene import Scene, SceneObject
     from zerohsi.segment.masks import Masks
-    from zerohsi.setup import Setup
 
 log = logging.getLogger("zerohsi")
 
@@ -137,7 +137,7 @@ class RunFolder:
         try:
             import torch
 
-            from zerohsi.pipeline import build_setup
+            from zerohsi.clip_setup import build_setup
 
             return build_setup(cfg, device=torch.device("cpu"))
         except (ImportError, UserError) as exc:

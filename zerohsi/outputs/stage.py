@@ -18,8 +18,8 @@ import numpy as np
 
 if TYPE_CHECKING:
     from zerohsi.body.params import BodyModel
+    from zerohsi.clip_setup import Setup
     from zerohsi.outputs.video import ReconstructionFrames
-    from zerohsi.setup import Setup
 
 log = logging.getLogger("zerohsi")
 

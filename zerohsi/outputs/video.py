@@ -22,11 +22,11 @@ from zerohsi.cameras import Camera
 from zerohsi.io import atomic_path
 
 if TYPE_CHECKING:
+    from zerohsi.clip_setup import Setup
     from zerohsi.gaussians import Gaussians
     from zerohsi.motion import Motion
     from zerohsi.render.api import Render
     from zerohsi.segment.masks import Masks
-    from zerohsi.setup import Setup
 
 HUMAN_COLOR = np.array([255, 80, 60], dtype=np.float32)
 OBJECT_COLOR = np.array([60, 140, 255], dtype=np.float32)
@@ -222,17 +222,10 @@ def write_side_by_side(path: str | os.PathLike, source: np.ndarray, recon: Recon
 def frame_gaussians(setup: Setup, motion: Motion, t: int, camera: Camera, *, with_scene: bool = True
                     ) -> Gaussians:
     """Scene + avatar (posed at frame t, coloured for ``camera``) + object (at its frame-t pose), groups 0/1/2."""
-    from zerohsi.gaussians import Gaussians
+    from zerohsi.composition import composite
 
-    device = setup.device
-    parts = []
-    if with_scene:
-        parts.append(setup.scene.gaussians.to(device).with_group(0))
-    params = motion.body[t].to(device)
-    parts.append(setup.avatar.gaussians(params, camera.to(device)).with_group(1))
-    if setup.obj is not None and motion.object_poses is not None:
-        parts.append(setup.obj.posed_gaussians(motion.object_poses[t].to(device)).with_group(2))
-    return Gaussians.cat(parts)
+    pose = motion.object_poses[t] if motion.object_poses is not None else None
+    return composite(setup, motion.body[t], pose, camera, with_scene=with_scene)
 
 
 @torch.no_grad()

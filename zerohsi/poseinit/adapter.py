@@ -16,18 +16,18 @@ from typing import TYPE_CHECKING, Optional
 import numpy as np
 import torch
 
+from zerohsi.body.smpl_skeleton import SmplSkeleton
 from zerohsi.errors import UserError
 from zerohsi.poseinit.base import PoseInit
 from zerohsi.poseinit.config import SmplAdapterConfig
 from zerohsi.poseinit.external import find_output, run_tool
 from zerohsi.poseinit.retarget import SmplTrack, align_world, camera_to_world, pose_init_from_joints, scatter
-from zerohsi.poseinit.smpl_skeleton import SmplSkeleton
 from zerohsi.segment.masks import Masks
 from zerohsi.video.video import Video
 
 if TYPE_CHECKING:
     from zerohsi.cameras import Camera
-    from zerohsi.setup import Setup
+    from zerohsi.clip_setup import Setup
 
 
 @dataclass

@@ -42,8 +42,8 @@ from zerohsi.video.video import Video
 
 if TYPE_CHECKING:
     from zerohsi.cameras import Camera
+    from zerohsi.clip_setup import Setup
     from zerohsi.refine.skeleton import FastPose
-    from zerohsi.setup import Setup
 
 COCO17: tuple[str, ...] = (
     "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_elbow",

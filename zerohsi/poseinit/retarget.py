@@ -1,7 +1,7 @@
 """From an external estimator's SMPL-family results to per-frame poses on the run's body model.
 
 Every adapter (SMPLer-X, WHAM, GVHMR, ...) reduces its tool's output to an :class:`SmplTrack`; the steps here are
-shared: joints by forward kinematics (:mod:`zerohsi.poseinit.smpl_skeleton`), camera-frame joints into the world
+shared: joints by forward kinematics (:mod:`zerohsi.body.smpl_skeleton`), camera-frame joints into the world
 through the tracked cameras, a tool's gravity-aligned y-up world onto ours (+Z up) through the first frame's
 camera, gaps where the tool saw nobody filled and reported, and finally a fit of the run's body model to the
 CORE_JOINTS targets.
@@ -18,14 +18,14 @@ import numpy as np
 import torch
 
 from zerohsi.body.params import CORE_JOINTS, BodyParams
+from zerohsi.body.smpl_skeleton import SmplSkeleton
 from zerohsi.errors import UserError
 from zerohsi.geometry import axis_angle_to_matrix
 from zerohsi.poseinit.base import PoseInit
-from zerohsi.poseinit.smpl_skeleton import SmplSkeleton
 
 if TYPE_CHECKING:
     from zerohsi.cameras import Camera
-    from zerohsi.setup import Setup
+    from zerohsi.clip_setup import Setup
 
 #: rotation taking a y-up world (x right, y up, z towards the viewer) to a +Z-up one: (x, y, z) -> (x, -z, y)
 YUP_TO_ZUP = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]], dtype=torch.float64)

@@ -124,8 +124,8 @@ def world_scenario(num_frames: int, model_type: str, model_file: str | os.PathLi
 
     import torch
 
+    from zerohsi.body.smpl_skeleton import SmplSkeleton
     from zerohsi.poseinit.retarget import YUP_TO_ZUP
-    from zerohsi.poseinit.smpl_skeleton import SmplSkeleton
 
     skel = SmplSkeleton.from_model_file(model_file, model_type)
     motion = random_smpl_motion(num_frames, model_type, seed=seed)

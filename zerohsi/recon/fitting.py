@@ -24,6 +24,7 @@ import torch
 
 from zerohsi.body.params import BodyParams
 from zerohsi.cameras import Camera
+from zerohsi.clip_setup import Setup
 from zerohsi.config.schema import FitConfig
 from zerohsi.errors import UserError
 from zerohsi.gaussians import Gaussians
@@ -31,7 +32,6 @@ from zerohsi.geometry import axis_angle_to_matrix, make_transform, matrix_to_axi
 from zerohsi.poseinit.base import PoseInit
 from zerohsi.recon.losses import centroid_loss, masked_mean_depth, photometric, silhouette_loss
 from zerohsi.recon.tracking import IDENTITY_6D
-from zerohsi.setup import Setup
 
 SCENE, HUMAN, OBJECT = 0, 1, 2
 

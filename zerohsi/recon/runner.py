@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
 import torch
 
+from zerohsi.clip_setup import Setup
 from zerohsi.config import RunConfig
 from zerohsi.config.schema import ComponentConfig
 from zerohsi.io import atomic_savez, atomic_write_json, load_npz
@@ -17,9 +19,23 @@ from zerohsi.motion import Motion
 from zerohsi.plugins import get_host
 from zerohsi.recon.stages import StageStore, content_key
 from zerohsi.segment.masks import Masks
-from zerohsi.setup import Setup
 
 log = logging.getLogger("zerohsi")
+
+
+@dataclass
+class RunResult:
+    """What a run returns (``zerohsi.run``): its folder, the motion, metrics, timings and the stage artifacts."""
+
+    run_dir: Path
+    motion: Motion
+    metrics: dict[str, float]
+    timings: dict[str, float]
+    ground_truth: Optional[Motion] = None
+    video: Any = None
+    masks: Optional[Masks] = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
 
 GT_MOTION = "ground_truth_motion.npz"
 GT_MASKS = "ground_truth_masks.npz"
@@ -41,7 +57,7 @@ def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
 
 class ClipRunner:
     def __init__(self, cfg: RunConfig, run_dir: Path, progress: bool = True) -> None:
-        from zerohsi.pipeline import make_render_fn, resolve_device
+        from zerohsi.composition import make_render_fn, resolve_device
 
         self.cfg = cfg
         self.run_dir = Path(run_dir)
@@ -104,7 +120,7 @@ class ClipRunner:
 
     # -- the clip ----------------------------------------------------------------------------------------------
     def run_clip(self, setup: Setup, clip: int, prompt: str) -> dict[str, Any]:
-        from zerohsi.pipeline import render_first_frame
+        from zerohsi.composition import render_first_frame
 
         cfg = self.cfg
         sfx = "" if clip == 0 else f"_clip{clip}"
@@ -159,7 +175,7 @@ class ClipRunner:
                 "gt_masks": gt_masks, "losses": {"tracking": track_losses, "fit": fit_losses}}
 
     def run(self):
-        from zerohsi.pipeline import RunResult, build_setup
+        from zerohsi.clip_setup import build_setup
 
         cfg = self.cfg
         with self.store.timed("setup"):
@@ -225,9 +241,9 @@ class ClipRunner:
         frames, no object, missing weights) is recorded as skipped with its reason and never aborts the run.
         (With refiners, the unrefined motion, which the paper's comparisons use, is scored too, as unrefined/*.)
         """
-        from zerohsi.bench.provenance import run_provenance
         from zerohsi.metrics.evaluate import evaluate_run
         from zerohsi.outputs.reconstruction import render_reconstruction_video
+        from zerohsi.provenance import run_provenance
 
         first = results[0]
         gt = first["gt_motion"] if len(results) == 1 else None

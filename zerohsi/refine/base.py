@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from zerohsi.motion import Motion
 
 if TYPE_CHECKING:
-    from zerohsi.setup import Setup
+    from zerohsi.clip_setup import Setup
 
 
 @runtime_checkable

@@ -9,8 +9,8 @@ from zerohsi.motion import Motion
 from zerohsi.refine.base import Refiner
 
 if TYPE_CHECKING:
+    from zerohsi.clip_setup import Setup
     from zerohsi.plugins.manager import PluginHost
-    from zerohsi.setup import Setup
 
 
 def build_refiners(components: Sequence[Any], host: Optional[PluginHost] = None) -> list[tuple[str, Refiner]]:

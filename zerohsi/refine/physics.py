@@ -34,7 +34,7 @@ from zerohsi.refine.joint_limits import JointLimits
 from zerohsi.refine.skeleton import FastBody, FastPose
 
 if TYPE_CHECKING:
-    from zerohsi.setup import Setup
+    from zerohsi.clip_setup import Setup
 
 #: heights (m) below which a joint counts as touching the floor, as in the foot-sliding metric
 _FOOT_JOINTS = {"left_ankle": 0.08, "right_ankle": 0.08, "left_foot": 0.04, "right_foot": 0.04}

@@ -10,7 +10,7 @@ from zerohsi.video.video import Video
 
 if TYPE_CHECKING:
     from zerohsi.cameras import Camera
-    from zerohsi.setup import Setup
+    from zerohsi.clip_setup import Setup
 
 
 @runtime_checkable

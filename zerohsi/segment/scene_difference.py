@@ -32,7 +32,7 @@ from zerohsi.segment.masks import Masks, resize_mask
 from zerohsi.video.video import Video
 
 if TYPE_CHECKING:
-    from zerohsi.setup import Setup
+    from zerohsi.clip_setup import Setup
 
 _BINS = 16
 

@@ -11,7 +11,7 @@ import numpy as np
 from zerohsi.video.video import Video
 
 if TYPE_CHECKING:
-    from zerohsi.setup import Setup
+    from zerohsi.clip_setup import Setup
 
 
 @dataclass

@@ -25,7 +25,7 @@ from zerohsi_sam2.config import Sam2Config, checkpoint_file
 
 if TYPE_CHECKING:
     from zerohsi.cameras import Camera
-    from zerohsi.setup import Setup
+    from zerohsi.clip_setup import Setup
 
 _ENTITIES = ("human", "object")
 _PROMPTS = ("points", "box", "box+points")

@@ -38,13 +38,13 @@ SOLE_HEIGHT_M = 0.015
 
 def create_model(path: Path, model_type: str, **kwargs):
     """``smplx.SMPL`` / ``SMPLH`` / ``SMPLX`` from the file's arrays as read by
-    :func:`zerohsi.poseinit.smpl_skeleton.load_model_arrays`, so smplx never unpickles the file itself. SMPL and
+    :func:`zerohsi.body.smpl_skeleton.load_model_arrays`, so smplx never unpickles the file itself. SMPL and
     SMPL+H take the arrays directly; SMPL-X only opens files, so it gets a plain-array npz: the file itself (already
     checked to hold no object arrays) or a copy of a ``.pkl``'s arrays in the zerohsi cache, keyed by content hash."""
     import smplx
     from smplx.utils import Struct
 
-    from zerohsi.poseinit.smpl_skeleton import load_model_arrays
+    from zerohsi.body.smpl_skeleton import load_model_arrays
 
     arrays = load_model_arrays(path)
     if model_type != "smplx":

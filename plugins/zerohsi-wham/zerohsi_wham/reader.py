@@ -15,7 +15,7 @@ import numpy as np
 from zerohsi.errors import UserError
 from zerohsi.poseinit.adapter import SmplFamilyAdapter, ToolResult
 from zerohsi.poseinit.retarget import SmplTrack, default_intrinsics
-from zerohsi.poseinit.safe_pickle import load_joblib
+from zerohsi.safe_pickle import load_joblib
 from zerohsi.segment.masks import Masks
 from zerohsi.video.video import Video
 from zerohsi_wham.config import WhamConfig

@@ -32,7 +32,7 @@ def read_output(path: str | os.PathLike) -> dict[str, Any]:
         raise UserError(f"Baseline output '{path}' does not exist; check the path.")
     suffix = path.suffix.lower()
     if suffix in {".pkl", ".pickle", ".joblib"}:
-        from zerohsi.poseinit.safe_pickle import load_joblib
+        from zerohsi.safe_pickle import load_joblib
 
         data = load_joblib(path)
     elif suffix == ".npz":
@@ -178,7 +178,7 @@ class BaselineImporter:
 
     # -- to our world and body ---------------------------------------------------------------------------------
     def skeleton(self):
-        from zerohsi.poseinit.smpl_skeleton import SmplSkeleton
+        from zerohsi.body.smpl_skeleton import SmplSkeleton
 
         path = self.cfg.model_path or os.environ.get(SMPLX_MODEL_ENV)
         if not path:

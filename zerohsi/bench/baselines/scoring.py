@@ -19,8 +19,8 @@ from zerohsi.io import atomic_write_json
 def instance_setup(suite: str, instance: str, body: str, preset: str = "paper_anny", overrides: Iterable[str] = ()):
     """The Setup (scene, object, avatar on ``body``, prompt, first camera) a run of ``instance`` would have under
     ``preset``, for rendering and scoring a baseline's motion."""
+    from zerohsi.clip_setup import build_setup
     from zerohsi.config import load_config
-    from zerohsi.pipeline import build_setup
 
     cfg = load_config(preset, [f"instance.suite={suite}", f"instance.name={instance}", f"avatar.body.name={body}",
                                *overrides])
@@ -49,9 +49,9 @@ def score_baseline(method: str, output: str | os.PathLike, *, instance: str, see
     setup: the instance's Setup (default: built from ``preset`` + ``overrides`` on the importer's body); render: False
     scores without renders (the CLIP metrics are then recorded as skipped). metrics: default every registered one.
     """
-    from zerohsi.bench.provenance import clip_provenance, scene_provenance, setup_label
     from zerohsi.metrics.evaluate import evaluate_run
     from zerohsi.plugins import get_host
+    from zerohsi.provenance import clip_provenance, scene_provenance, setup_label
 
     host = host or get_host()
     start = time.perf_counter()

@@ -116,7 +116,7 @@ class ScriptedTestSignal:
         return int(self.cfg.appearance.seed if self.cfg.appearance.seed is not None else request.seed)
 
     def generate(self, request: VideoRequest) -> Video:
-        from zerohsi.pipeline import composite
+        from zerohsi.composition import composite
         from zerohsi.render import render
         from zerohsi.video.scripted.appearance import ImageGap
 

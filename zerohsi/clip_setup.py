@@ -12,6 +12,7 @@ from zerohsi.cameras import Camera
 
 if TYPE_CHECKING:
     from zerohsi.body.avatar import Avatar
+    from zerohsi.config import RunConfig
     from zerohsi.scenes.scene import Scene, SceneObject
     from zerohsi.scenes.suite import Instance
 
@@ -59,3 +60,24 @@ def initial_body(instance: Instance, scene: Scene, body_model) -> BodyParams:
     transl = params.transl.clone()
     transl[:, :2] = torch.tensor(hi.root_xy, dtype=transl.dtype)
     return params.replace(transl=transl).detach()
+
+
+def build_setup(cfg: RunConfig, device: torch.device | None = None) -> Setup:
+    """Scene, object, avatar, initial state and camera of the configured instance."""
+    from zerohsi.body.avatar import Avatar
+    from zerohsi.composition import resolve_device
+    from zerohsi.plugins import get_host
+    from zerohsi.scenes.instance_file import resolve_instance
+
+    device = device or resolve_device(cfg.device)
+    inst, scene, obj = resolve_instance(cfg.instance)
+    body_model = get_host().build("body_model", cfg.avatar.body.name, cfg.avatar.body.options)
+    avatar = Avatar.create(body_model, num_gaussians=cfg.avatar.num_gaussians, appearance=cfg.avatar.appearance,
+                           seed=cfg.seed, color_hidden=cfg.avatar.color_hidden)
+    body0 = initial_body(inst, scene, body_model)
+    setup = Setup(
+        scene=scene, avatar=avatar, body0=body0, camera0=inst.camera(cfg.render.width, cfg.render.height),
+        prompt=cfg.instance.prompt or inst.prompt, seed=cfg.seed, obj=obj,
+        object_pose0=inst.object_pose() if inst.object else None, instance=inst, device=device,
+    )
+    return setup

@@ -53,7 +53,7 @@ def load_model_arrays(path: Path) -> dict[str, np.ndarray]:
             raise UserError(f"{path} is not a readable model npz ({first_line(exc)}); download the model file "
                             "again.") from None
     else:
-        from zerohsi.poseinit.safe_pickle import load_pickle
+        from zerohsi.safe_pickle import load_pickle
 
         # official SMPL pickles were written by Python 2 and may hold chumpy objects, which are refused here
         data = load_pickle(path, allow_sparse=True, encoding="latin1")
