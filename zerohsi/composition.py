@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from zerohsi.errors import UserError
+from zerohsi.devices import resolve_device  # noqa: F401 - the run's device, re-exported beside the render function
 
 if TYPE_CHECKING:
     from zerohsi.cameras import Camera
@@ -24,15 +24,6 @@ if TYPE_CHECKING:
 
 #: group ids of the per-part feature channels rendered in the same pass (DESIGN.md: masks come from them)
 SCENE, HUMAN, OBJECT = 0, 1, 2
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto`` -> CUDA when present, else CPU; an explicit CUDA device without CUDA is a UserError."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise UserError(f"device={name} was requested but CUDA is not available; use device=auto or device=cpu.")
-    return torch.device(name)
 
 
 def make_render_fn(cfg: RunConfig):

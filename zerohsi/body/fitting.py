@@ -45,16 +45,11 @@ def model_joints(model: BodyModel, params: BodyParams) -> torch.Tensor:
 
 def kabsch(src: torch.Tensor, dst: torch.Tensor, weights: Optional[torch.Tensor] = None
            ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Rotation R (B,3,3) and translation t (B,3) minimising sum w |R src + t - dst|^2; src, dst (B,K,3)."""
-    w = torch.ones(src.shape[:2], dtype=src.dtype, device=src.device) if weights is None else weights
-    w = w / w.sum(1, keepdim=True).clamp_min(1e-12)
-    cs, cd = (w[..., None] * src).sum(1), (w[..., None] * dst).sum(1)
-    H = ((src - cs[:, None]) * w[..., None]).transpose(1, 2) @ (dst - cd[:, None])
-    U, _, Vt = torch.linalg.svd(H)
-    d = torch.sign(torch.det(Vt.transpose(1, 2) @ U.transpose(1, 2)))
-    D = torch.diag_embed(torch.stack([torch.ones_like(d), torch.ones_like(d), d], -1))
-    R = Vt.transpose(1, 2) @ D @ U.transpose(1, 2)
-    return R, cd - (R @ cs[..., None])[..., 0]
+    """Rotation R (B,3,3) and translation t (B,3) minimising sum w |R src + t - dst|^2; src, dst (B,K,3)
+    (roma's Kabsch/Umeyama registration, the one rigid alignment of the code base)."""
+    import roma
+
+    return roma.rigid_points_registration(src, dst, weights)
 
 
 def free_bones(model: BodyModel, names: Sequence[str]) -> list[int]:

@@ -79,9 +79,9 @@ _MODELS: dict[tuple, ClipModel] = {}
 
 
 def _device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    from zerohsi.devices import resolve_device
+
+    return resolve_device(name, "clip metric device")
 
 
 def load_clip(cfg: ClipConfig) -> ClipModel:

@@ -15,17 +15,11 @@ from zerohsi.motion import Motion
 
 
 def procrustes_align(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
-    """Similarity-align pred to gt per frame (Umeyama): (T,J,3), (T,J,3) -> aligned pred (T,J,3)."""
-    mu_p, mu_g = pred.mean(1, keepdim=True), gt.mean(1, keepdim=True)
-    p, g = pred - mu_p, gt - mu_g
-    cov = g.transpose(1, 2) @ p  # (T,3,3)
-    U, S, Vh = torch.linalg.svd(cov)
-    d = torch.sign(torch.linalg.det(U @ Vh))
-    D = torch.diag_embed(torch.stack([torch.ones_like(d), torch.ones_like(d), d], -1))
-    R = U @ D @ Vh
-    var_p = (p ** 2).sum((1, 2)).clamp_min(1e-12)
-    scale = (S * D.diagonal(dim1=-2, dim2=-1)).sum(-1) / var_p
-    return scale[:, None, None] * p @ R.transpose(1, 2) + mu_g
+    """Similarity-align pred to gt per frame (Umeyama, through roma): (T,J,3), (T,J,3) -> aligned pred (T,J,3)."""
+    import roma
+
+    R, t, s = roma.rigid_points_registration(pred, gt, compute_scaling=True)
+    return s[:, None, None] * pred @ R.transpose(1, 2) + t[:, None]
 
 
 class JointError:

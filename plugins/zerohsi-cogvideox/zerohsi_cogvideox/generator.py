@@ -57,9 +57,9 @@ class DiffusersI2VGenerator:
 
     # -- loading --------------------------------------------------------------------------------------------------
     def _device(self) -> torch.device:
-        if self.cfg.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        return torch.device(self.cfg.device)
+        from zerohsi.devices import resolve_device
+
+        return resolve_device(self.cfg.device, "video.generator.options.device")
 
     def _dtype_name(self) -> str:
         if self.cfg.dtype != "auto":

@@ -32,12 +32,9 @@ _PROMPTS = ("points", "box", "box+points")
 
 
 def _device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        return torch.device(name)
-    except RuntimeError:
-        raise UserError(f"sam2 device {name!r} is not a torch device; use auto, cpu or cuda.") from None
+    from zerohsi.devices import resolve_device
+
+    return resolve_device(name, "segmenter.options.device")
 
 
 #: the classes a SAM2 model config may instantiate (those of the configs shipped with sam2 1.x), matched exactly
