@@ -17,7 +17,8 @@ from zerohsi.body.anny_model import AnnyBody
 from zerohsi.body.params import BodyParams
 from zerohsi.motion import Motion
 from zerohsi.outputs.export import export_motion
-from zerohsi.outputs.video import side_by_side, write_video
+from zerohsi.outputs.video import side_by_side
+from zerohsi.video.io import write_mp4
 
 
 def random_motion(body: AnnyBody, T: int) -> Motion:
@@ -56,7 +57,7 @@ def main() -> None:
             src = rng.integers(0, 255, (T, H, W, 3), dtype=np.uint8)
             rec = rng.integers(0, 255, (T, H, W, 3), dtype=np.uint8)
             s1, frames = timed(side_by_side, src, rec, None)
-            s2, _ = timed(write_video, out / "v.mp4", frames, 10)
+            s2, _ = timed(write_mp4, out / "v.mp4", frames, 10)
             print(f"side-by-side T={T} {W}x{H} (x3 wide): compose {s1:5.2f} s, H.264 write {s2:5.2f} s")
 
 

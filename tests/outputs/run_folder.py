@@ -11,8 +11,9 @@ import torch
 from zerohsi.config import RunConfig, save_config
 from zerohsi.io import atomic_savez, atomic_write_json
 from zerohsi.motion import Motion
-from zerohsi.outputs.video import write_side_by_side, write_video
+from zerohsi.outputs.video import write_side_by_side
 from zerohsi.segment.masks import Masks
+from zerohsi.video.io import write_mp4
 
 
 def toy_scene_and_object():
@@ -45,7 +46,7 @@ def make_run_folder(path: Path, motion: Motion, H: int = 32, W: int = 48) -> Pat
     obj[:, 4:10, W - 12:W - 4] = True
     atomic_savez(path / "frames.npz", frames=frames)
     atomic_savez(path / "masks.npz", human=human, object=obj)
-    write_video(path / "video.mp4", frames, motion.fps)
+    write_mp4(path / "video.mp4", frames, motion.fps)
     recon = np.clip(frames.astype(int) + 20, 0, 255).astype(np.uint8)
     write_side_by_side(path / "overlay.mp4", frames, recon, Masks(human, obj), motion.fps)
     rng = np.random.default_rng(0)

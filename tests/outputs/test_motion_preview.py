@@ -37,9 +37,10 @@ def test_preview_png_strip_and_mp4(anny_body, tmp_path, capsys):
     assert np.abs(floor[:, :72] - floor[:, 144:216]).mean() > 1.0
     mp4 = tmp_path / "walk.mp4"
     assert main(["motion", "preview", str(path), "-o", str(mp4), "--size", "64"]) == 0
-    from zerohsi.outputs.video import read_video
+    from zerohsi.video.io import read_video
 
-    frames, fps = read_video(mp4)
+    clip = read_video(mp4)
+    frames, fps = clip.frames, clip.fps
     assert frames.shape[0] == 3 and fps == 2.0
     assert main(["motion", "preview", str(path), "-o", str(tmp_path / "x.gif")]) == 2
     assert main(["motion", "preview", str(tmp_path / "a.bvh"), "-o", str(tmp_path / "y.png")]) == 2

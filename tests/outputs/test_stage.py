@@ -9,7 +9,7 @@ from zerohsi.cameras import Camera
 from zerohsi.gaussians import Gaussians
 from zerohsi.motion import Motion
 from zerohsi.outputs.stage import write_outputs
-from zerohsi.outputs.video import read_video
+from zerohsi.video.io import read_video
 
 
 def test_write_outputs_with_real_avatar(tmp_path, avatar, standing_params):
@@ -37,7 +37,7 @@ def test_write_outputs_with_real_avatar(tmp_path, avatar, standing_params):
     # (the orbit is covered by test_videos; rendering it here would double this test's time)
     out = write_outputs(run, setup, formats=("npz", "glb"), backend="torch")
     assert {"overlay", "export_npz", "export_glb", "report"} <= set(out) and "orbit" not in out
-    frames, _ = read_video(run / "overlay.mp4")
+    frames = read_video(run / "overlay.mp4").frames
     band = frames.shape[1] - H  # the captions sit in a band above the panels
     assert frames.shape == (T, H + band, 3 * W, 3) and band > 0
     recon = frames[:, band:, W:2 * W].astype(float)

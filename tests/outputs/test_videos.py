@@ -11,14 +11,13 @@ from zerohsi.outputs.video import (
     caption_band,
     fit_overlay,
     orbit_cameras,
-    read_video,
     render_orbit,
     render_reconstruction_layers,
     side_by_side,
     write_side_by_side,
-    write_video,
 )
 from zerohsi.segment.masks import Masks
+from zerohsi.video.io import read_video, write_mp4
 
 
 def _frames(T=5, H=31, W=41, seed=0):
@@ -32,8 +31,9 @@ def _frames(T=5, H=31, W=41, seed=0):
 def test_write_video_round_trip_odd_size(tmp_path):
     frames = _frames()
     path = tmp_path / "v.mp4"
-    write_video(path, frames, fps=10)
-    back, fps = read_video(path)
+    write_mp4(path, frames, fps=10)
+    clip = read_video(path)
+    back, fps = clip.frames, clip.fps
     assert back.shape == (5, 32, 42, 3)  # padded to even
     assert fps == pytest.approx(10)
     err = np.abs(back[:, :31, :41].astype(int) - frames.astype(int)).mean()
@@ -43,7 +43,7 @@ def test_write_video_round_trip_odd_size(tmp_path):
 
 def test_write_video_rejects_bad_input_without_leaving_a_file(tmp_path):
     with pytest.raises(ValueError):
-        write_video(tmp_path / "x.mp4", np.zeros((2, 8, 8, 3), np.float32), 10)
+        write_mp4(tmp_path / "x.mp4", np.zeros((2, 8, 8, 3), np.float32), 10)
     assert not list(tmp_path.iterdir())
 
 
@@ -86,7 +86,7 @@ def test_side_by_side_layout(tmp_path):
     np.testing.assert_array_equal(sbs[:, band:, :32], src)  # the source panel is the source, whole
     assert side_by_side(src, rec, None, labels=None).shape == (4, 24, 96, 3)
     write_side_by_side(tmp_path / "o.mp4", src, rec, Masks(human), fps=5)
-    assert read_video(tmp_path / "o.mp4")[0].shape == (4, 24 + band, 96, 3)
+    assert read_video(tmp_path / "o.mp4").frames.shape == (4, 24 + band, 96, 3)
 
 
 def test_orbit_cameras_circle_and_look_at_center():
@@ -143,7 +143,7 @@ def test_render_orbit_writes_video_of_moving_views(tmp_path, tiny_motion):
     centre = frames[:, 8:16, 12:20].astype(float)
     assert (centre[..., 0] > centre[..., 1] + 40).mean() > 0.3  # the red avatar is in the middle of every view
     assert np.abs(frames[0].astype(int) - frames[2].astype(int)).mean() > 3  # the viewpoint moved
-    back, _ = read_video(tmp_path / "orbit.mp4")
+    back = read_video(tmp_path / "orbit.mp4").frames
     assert back.shape == (4, 24, 32, 3)
 
 

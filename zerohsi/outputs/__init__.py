@@ -2,7 +2,7 @@
 
 - ``zerohsi.outputs.stage.write_outputs(run_dir, setup, formats=("npz",), overlay=True, orbit=False, report=True)``:
   the pipeline's output stage (overlay.mp4, orbit.mp4, exports/, report.html).
-- ``zerohsi.outputs.video``: ``write_video``, ``read_video``, ``side_by_side``, ``write_side_by_side``,
+- ``zerohsi.outputs.video``: ``side_by_side``, ``write_side_by_side``,
   ``fit_overlay``, ``render_reconstruction`` / ``render_reconstruction_layers``, ``render_orbit``, ``orbit_cameras``.
 - ``zerohsi.outputs.report``: ``build_report(run_dir)``, ``build_sweep_report(folder)`` (self-contained HTML).
 - ``zerohsi.outputs.viewer.start_viewer(motion, body_model=..., scene=..., obj=...)``: the viser 3D viewer.

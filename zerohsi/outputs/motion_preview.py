@@ -107,10 +107,10 @@ def write_preview(path: str | os.PathLike, motion: Motion, body_model: BodyModel
 
     path = str(path)
     if path.lower().endswith(".mp4"):
-        from zerohsi.outputs.video import write_video
+        from zerohsi.video.io import write_mp4
 
         ids = list(range(len(motion)))
-        write_video(path, render_preview(motion, body_model, ids, height=height), motion.fps)
+        write_mp4(path, render_preview(motion, body_model, ids, height=height), motion.fps)
         return len(ids)
     import imageio.v3 as iio
 

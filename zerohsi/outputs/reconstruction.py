@@ -33,7 +33,8 @@ def render_reconstruction_video(setup: Setup, motion: Motion, run_dir: str | os.
     """Render every frame of ``motion`` from its own tracked camera (or ``cameras[t]``), write ``recon_frames.npz``
     (uint8 frames, fps) and ``reconstruction.mp4`` into ``run_dir``, and return the frames as a Video whose
     provenance says they are renders of the reconstruction."""
-    from zerohsi.outputs.video import render_frames, write_video
+    from zerohsi.outputs.video import render_frames
+    from zerohsi.video.io import write_mp4
     from zerohsi.video.video import Video
 
     if cameras is None:
@@ -45,7 +46,7 @@ def render_reconstruction_video(setup: Setup, motion: Motion, run_dir: str | os.
     run_dir = Path(run_dir)
     atomic_savez(run_dir / FRAMES_FILE, frames=frames, fps=np.float64(motion.fps))
     if mp4:
-        write_video(run_dir / VIDEO_FILE, frames, motion.fps)
+        write_mp4(run_dir / VIDEO_FILE, frames, motion.fps)
     return Video(frames, float(motion.fps), {"rendered": "reconstruction", "backend": backend,
                                              "cameras": "tracked" if motion.K is not None else "instance"})
 

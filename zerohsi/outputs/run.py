@@ -80,9 +80,9 @@ class RunFolder:
             return load_npz(p)["frames"]
         p = self.file("video.mp4")
         if p:
-            from zerohsi.outputs.video import read_video
+            from zerohsi.video.io import read_video
 
-            return read_video(p)[0]
+            return read_video(p).frames
         return None
 
     @functools.cached_property

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from zerohsi.cameras import Camera
-from zerohsi.io import atomic_path
+from zerohsi.video.io import resize_frames, write_mp4
 
 if TYPE_CHECKING:
     from zerohsi.clip_setup import Setup
@@ -33,57 +33,6 @@ OBJECT_COLOR = np.array([60, 140, 255], dtype=np.float32)
 #: segmentation-mask outlines over the fit: colours the tints do not use
 HUMAN_OUTLINE = np.array([255, 230, 0], dtype=np.float32)
 OBJECT_OUTLINE = np.array([0, 255, 255], dtype=np.float32)
-
-
-# -- mp4 IO --------------------------------------------------------------------------------------------------------
-def pad_even(frames: np.ndarray) -> np.ndarray:
-    """(T,H,W,3) -> frames padded with black to even H and W (yuv420p needs both even)."""
-    T, H, W, _ = frames.shape
-    ph, pw = H % 2, W % 2
-    if not (ph or pw):
-        return frames
-    return np.pad(frames, ((0, 0), (0, ph), (0, pw), (0, 0)))
-
-
-def write_video(path: str | os.PathLike, frames: np.ndarray, fps: float, *, crf: int = 18) -> None:
-    """Write uint8 frames (T,H,W,3) as an H.264 mp4 atomically."""
-    import av
-
-    frames = np.asarray(frames)
-    if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
-        raise ValueError(f"frames must be uint8 (T,H,W,3), got {frames.dtype} {frames.shape}")
-    if len(frames) == 0:
-        raise ValueError("no frames to write")
-    frames = pad_even(frames)
-    rate = _fraction(fps)
-    with atomic_path(path, suffix=".mp4") as tmp:
-        with av.open(str(tmp), mode="w", format="mp4") as container:
-            stream = container.add_stream("libx264", rate=rate)
-            stream.width, stream.height = int(frames.shape[2]), int(frames.shape[1])
-            stream.pix_fmt = "yuv420p"
-            stream.options = {"crf": str(crf), "preset": "veryfast", "movflags": "+faststart"}
-            for frame in frames:
-                for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")):
-                    container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
-
-
-def read_video(path: str | os.PathLike) -> tuple[np.ndarray, float]:
-    """An mp4 as (uint8 frames (T,H,W,3), fps)."""
-    import av
-
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        fps = float(stream.average_rate or stream.base_rate or 0)
-        frames = [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
-    return np.stack(frames), fps
-
-
-def _fraction(fps: float):
-    from fractions import Fraction
-
-    return Fraction(fps).limit_denominator(1001)
 
 
 # -- compositing ---------------------------------------------------------------------------------------------------
@@ -161,15 +110,6 @@ def _resize_soft(a: np.ndarray, height: int, width: int) -> np.ndarray:
     return torch.nn.functional.interpolate(x, size=(height, width), mode="bilinear", align_corners=False)[:, 0].numpy()
 
 
-def resize_frames(frames: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Bilinear resize of uint8 (T,H,W,3) frames."""
-    if frames.shape[1:3] == (height, width):
-        return frames
-    x = torch.from_numpy(frames).permute(0, 3, 1, 2).float()
-    x = torch.nn.functional.interpolate(x, size=(height, width), mode="bilinear", align_corners=False)
-    return x.permute(0, 2, 3, 1).round().clamp(0, 255).to(torch.uint8).numpy()
-
-
 def caption_band(frames: np.ndarray, text: str) -> np.ndarray:
     """Frames with a dark band above them holding ``text`` (white): the caption never covers the picture.
     (T,H,W,3) -> (T,H+band,W,3); the font scales with the frame height, the text is cut to the frame's width."""
@@ -215,7 +155,7 @@ def side_by_side(source: np.ndarray, recon: ReconstructionFrames | np.ndarray, m
 def write_side_by_side(path: str | os.PathLike, source: np.ndarray, recon: ReconstructionFrames | np.ndarray,
                        masks: Optional[Masks], fps: float) -> None:
     """Write the source | reconstruction | fit-over-source comparison mp4 (uint8 (T,H,W,3) source)."""
-    write_video(path, side_by_side(source, recon, masks), fps)
+    write_mp4(path, side_by_side(source, recon, masks), fps)
 
 
 # -- rendering the 4D result ---------------------------------------------------------------------------------------
@@ -317,5 +257,5 @@ def render_orbit(setup: Setup, motion: Motion, path: str | os.PathLike, *, num_f
                          turns=turns)
     frame_ids = [min(T - 1, i * T // n) for i in range(n)]
     frames = render_frames(setup, motion, cams, frame_ids, backend=backend)
-    write_video(path, frames, fps or motion.fps)
+    write_mp4(path, frames, fps or motion.fps)
     return frames
