@@ -9,6 +9,7 @@ model to those joints, so the same metric code scores every method.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,13 +85,13 @@ def pick(data: dict[str, Any], names: tuple[str, ...], what: str, source: str) -
 
 
 def resample_indices(num_frames: int, source_fps: float, target_fps: float) -> np.ndarray:
-    """Frame indices that take a sequence from source_fps to target_fps (every 3rd frame for 30 -> 10 fps)."""
+    """Frame indices that take a whole sequence from source_fps down to target_fps (every 3rd frame for 30 -> 10
+    fps; never up): the video resampling rule (:func:`zerohsi.video.resample.resample_indices`) over its length."""
+    from zerohsi.video.resample import resample_indices as video_indices
+
     if target_fps >= source_fps:
         return np.arange(num_frames)
-    ratio = source_fps / target_fps
-    if abs(ratio - round(ratio)) < 1e-6:
-        return np.arange(0, num_frames, int(round(ratio)))
-    return np.unique(np.round(np.arange(0, num_frames - 1e-9, ratio)).astype(np.int64))
+    return video_indices(num_frames, source_fps, target_fps, math.ceil(num_frames * target_fps / source_fps))
 
 
 @dataclass
