@@ -28,6 +28,7 @@ import torch
 
 from zerohsi.body.params import BodyModel, BodyParams
 from zerohsi.geometry import invert_transform
+from zerohsi.metrics.foot_sliding import FOOT_JOINTS
 from zerohsi.motion import Motion
 from zerohsi.refine.configs import PhysicsConfig
 from zerohsi.refine.joint_limits import JointLimits
@@ -37,7 +38,9 @@ if TYPE_CHECKING:
     from zerohsi.clip_setup import Setup
 
 #: heights (m) below which a joint counts as touching the floor, as in the foot-sliding metric
-_FOOT_JOINTS = {"left_ankle": 0.08, "right_ankle": 0.08, "left_foot": 0.04, "right_foot": 0.04}
+#: contact height of each foot joint: the foot-sliding metric's thresholds (NeMF), so the refiner's foot-skate term
+#: and the metric agree on when a foot is down
+_FOOT_JOINTS = dict(FOOT_JOINTS)
 _SMOOTH_EPS = 1e-6
 
 TERMS = ("joints", "contact", "smooth", "penetration", "foot_skate", "joint_limits", "pose")
