@@ -88,8 +88,16 @@ class FitConfig:
     w_depth: float = 1e-3
     color_every: int = 5
     color_lr: float = 1e-5
+    #: centroid term on the HUMAN mask (the paper's L_center is on the object mask only); not in the paper (0
+    #: reproduces it)
+    w_center_human: float = 0.0
     #: silhouette term on rendered vs segmented masks; not in the paper (0 reproduces it)
     w_mask: float = 0.0
+    #: robust, confidence-weighted 2-D reprojection of the body's joints against the pose initializer's detected
+    #: keypoints (initializers that detect keypoints, e.g. mediapipe); not in the paper (0 reproduces it)
+    w_keypoints: float = 0.0
+    #: Geman-McClure scale of that reprojection error, as a fraction of the image diagonal
+    keypoint_robust_scale: float = 0.03
     #: each frame's root starts at the previous one moved by this fraction of the last frame-to-frame root motion
     #: (constant velocity); not in the paper (0 reproduces it), it matters when few iterations meet fast motion
     extrapolate: float = 0.0

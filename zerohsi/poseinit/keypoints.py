@@ -37,6 +37,7 @@ from zerohsi.errors import UserError, first_line
 from zerohsi.poseinit.base import PoseInit
 from zerohsi.poseinit.config import KeypointsConfig
 from zerohsi.poseinit.retarget import frame_ranges, interpolate_missing
+from zerohsi.recon.losses import geman_mcclure
 from zerohsi.segment.masks import Masks
 from zerohsi.video.video import Video
 
@@ -68,7 +69,10 @@ class KeypointTrack:
 
     names: the CORE_JOINTS name of each of the K keypoints; conf (T,K) in [0, 1]; exactly one of uv (T,K,2) video
     pixels (pixel centres at integer + 0.5, as the cameras) or xyz (T,K,3) metres in the OpenCV camera frame;
-    weights (K,) relative fit weight of each keypoint (None: all 1).
+    weights (K,) relative fit weight of each keypoint (None: all 1); relative_xyz (T,K,3), optional with uv: the
+    detector's own 3-D estimate of the keypoints in metres, relative to a point of the body, in axes parallel to the
+    OpenCV camera frame (as BlazePose's world landmarks; NaN on frames without one). It tells which of two limbs is
+    nearer the camera, which the 2-D points cannot.
     """
 
     names: tuple[str, ...]
@@ -76,6 +80,7 @@ class KeypointTrack:
     uv: Optional[np.ndarray] = None
     xyz: Optional[np.ndarray] = None
     weights: Optional[np.ndarray] = None
+    relative_xyz: Optional[np.ndarray] = None
 
     def __post_init__(self) -> None:
         if (self.uv is None) == (self.xyz is None):
@@ -89,6 +94,8 @@ class KeypointTrack:
             raise ValueError(f"points {self.points.shape} / conf {np.shape(self.conf)} do not match {K} names")
         if self.weights is not None and np.shape(self.weights) != (K,):
             raise ValueError(f"weights must be ({K},), got {np.shape(self.weights)}")
+        if self.relative_xyz is not None and (self.is_3d or np.shape(self.relative_xyz) != (T, K, 3)):
+            raise ValueError(f"relative_xyz goes with uv and must be ({T},{K},3), got {np.shape(self.relative_xyz)}")
 
     @property
     def is_3d(self) -> bool:
@@ -117,7 +124,8 @@ class KeypointTrack:
         keep = [i for i, n in enumerate(self.names) if n in set(names)]
         pts = {"xyz" if self.is_3d else "uv": self.points[:, keep]}
         return KeypointTrack(tuple(self.names[i] for i in keep), self.conf[:, keep],
-                             weights=None if self.weights is None else self.fit_weights()[keep], **pts)
+                             weights=None if self.weights is None else self.fit_weights()[keep],
+                             relative_xyz=None if self.relative_xyz is None else self.relative_xyz[:, keep], **pts)
 
 
 @runtime_checkable
@@ -377,11 +385,6 @@ def initial_translation(model: BodyModel, body0: BodyParams, views: Views, joint
     return body0.transl + shift_w
 
 
-def geman_mcclure(sq: torch.Tensor, sigma2: float) -> torch.Tensor:
-    """Robust cost of squared errors, ~sq/sigma2 for small ones, saturating at 1 for large ones."""
-    return sq / (sq + sigma2)
-
-
 @dataclass
 class Fit2D:
     """params (B = T); per_frame_px (T,) mean reprojection error of the used keypoints (NaN on frames without)."""
@@ -562,4 +565,9 @@ class KeypointsInitializer:
             body = fit.params
             notes.append(f"fitted to {kind}: mean reprojection error {np.nanmean(fit.per_frame_px):.1f} px on "
                          f"{int(valid.sum())} frames")
-        return PoseInit(body=body, valid=valid, world=False, notes=[*notes, *gap_note(valid)])
+        kept = None
+        if not track.is_3d:
+            seen = track.seen(self.cfg.min_conf)
+            kept = KeypointTrack(track.names, np.where(seen, track.conf, 0.0) * track.fit_weights()[None],
+                                 uv=np.where(seen[..., None], track.uv, 0.0))
+        return PoseInit(body=body, valid=valid, world=False, notes=[*notes, *gap_note(valid)], keypoints=kept)
