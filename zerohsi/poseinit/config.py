@@ -53,7 +53,11 @@ class KeypointsConfig:
     barely sees; pose_prior_weight: weak pull of the body pose toward the initial state's; joint_limit_weight:
     penalty on angles beyond anatomical limits (it tells a knee bent backward from one bent forward toward the
     camera, which project alike); robust_scale: Geman–McClure scale of the reprojection error as a fraction of the
-    video diagonal (errors well beyond it, such as wrong detections, count little).
+    video diagonal (errors well beyond it, such as wrong detections, count little). relative_weight: pull of the
+    depth of each left keypoint relative to its right one (in the camera frame) toward the detector's own 3-D
+    estimate (tracks with ``relative_xyz``, e.g. BlazePose's world landmarks; robust, 10 cm scale): it tells which
+    limb is nearer the camera. start: where each frame's HSI fit starts its body pose: "fit" (the pose fitted to the keypoints) or "previous" (the previous frame's fitted pose,
+    as ``previous_frame``; the keypoints then serve only the fit's keypoint term, ``fit.w_keypoints``).
     """
 
     file: str = ""
@@ -67,6 +71,8 @@ class KeypointsConfig:
     pose_prior_weight: float = 1e-3
     joint_limit_weight: float = 1.0
     robust_scale: float = 0.05
+    relative_weight: float = 0.5
+    start: str = "fit"
 
 
 def smpl_adapter_missing(name: str):

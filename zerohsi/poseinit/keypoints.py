@@ -61,6 +61,8 @@ COCO_HIP_WEIGHT = 0.3
 #: The midpoint of the ears is near anny's "head" joint (the top of the neck): same depth, about 3 cm higher on the
 #: rest body. Nose and eyes sit ~10 cm in front of it and are not used. Weighted down for that offset.
 COCO_HEAD_WEIGHT = 0.5
+#: robust scale (metres) of the difference between fitted and detected hip-relative 3-D keypoints
+RELATIVE_SCALE_M = 0.1
 
 
 @dataclass
@@ -421,9 +423,36 @@ class KeypointFit2D:
         self.pose0 = self.body0.body_pose.reshape(1, J, 3).expand(T, -1, -1)
         self.free = torch.as_tensor(free_bones(model, DEFAULT_FREE_JOINTS), device=dev, dtype=torch.long)
         self.valid = torch.as_tensor(track.valid_frames(cfg.min_conf), device=dev)
+        self.relative = self._relative_targets(track, w, dev, dt) if cfg.relative_weight > 0 else None
         self.transl = self._initial_translation().requires_grad_(True)
         self.orient = self.body0.global_orient.expand(T, -1).clone().requires_grad_(True)
         self.free_pose = self.pose0[:, self.free].clone().requires_grad_(True)
+
+    @staticmethod
+    def _relative_targets(track: KeypointTrack, w: np.ndarray, dev, dt) -> Optional[tuple]:
+        """From the track's relative_xyz: (left, right) keypoint columns of each side pair, the detector's depth of
+        each left keypoint minus its right one (T,P), and their weights (T,P); None without relative_xyz."""
+        if track.relative_xyz is None:
+            return None
+        pairs = [(track.names.index(n), track.names.index("right_" + n[5:])) for n in track.names
+                 if n.startswith("left_") and "right_" + n[5:] in track.names]
+        if not pairs:
+            return None
+        left, right = (list(c) for c in zip(*pairs, strict=True))
+        dz = track.relative_xyz[:, left, 2] - track.relative_xyz[:, right, 2]
+        ok = np.isfinite(dz)
+        wt = np.where(ok, np.minimum(w[:, left], w[:, right]), 0.0)
+        return (left, right, torch.as_tensor(np.where(ok, dz, 0.0), device=dev, dtype=dt),
+                torch.as_tensor(wt, device=dev, dtype=dt))
+
+    def relative_error(self, fk: FastPose) -> torch.Tensor:
+        """Robust mean error of the fitted left-minus-right camera depths of each side pair (shoulders, knees, ...)
+        against the detector's. Differences only: a detector's 3-D estimate of the body's overall lean toward the
+        camera is unreliable, which of two limbs is nearer the camera is what it adds to the 2-D points."""
+        left, right, target, w = self.relative
+        z = self.views.to_camera(fk.joints[:, self.kp_pos])[..., 2]
+        sq = (z[:, left] - z[:, right] - target) ** 2
+        return (w * geman_mcclure(sq, RELATIVE_SCALE_M ** 2)).sum() / w.sum().clamp_min(1e-8)
 
     def _initial_translation(self) -> torch.Tensor:
         t = initial_translation(self.model, self.body0, self.views, self.joint_ids, self.uv, self.w)
@@ -465,6 +494,8 @@ class KeypointFit2D:
         prior = ((self.free_pose - self.pose0[:, self.free]) ** 2).sum((-1, -2)).mean()
         loss = (data + cfg.smooth_weight * self.smoothness() + cfg.depth_weight * self.depth_change()
                 + cfg.pose_prior_weight * prior)
+        if self.relative is not None:
+            loss = loss + cfg.relative_weight * self.relative_error(fk)
         if self.limits is not None:
             # one view cannot tell a limb bent toward the camera from one bent away; anatomy can (knees, elbows)
             loss = loss + cfg.joint_limit_weight * self.limits.penalty(fk) / len(self.transl)
@@ -529,6 +560,9 @@ class KeypointsInitializer:
                 raise UserError("The keypoints pose initializer needs a keypoint file; set "
                                 "pose_initializer.options.file to your .npz or .json keypoints.")
             detector = KeypointFile(self.cfg.file, self.cfg.layout, self.cfg.min_conf)
+        if self.cfg.start not in ("fit", "previous"):
+            raise UserError(f"pose_initializer.options.start is '{self.cfg.start}'; use 'fit' (start from the poses "
+                            "fitted to the keypoints) or 'previous' (from the previous frame's fitted pose).")
         self.detector = detector
 
     def detect(self, video: Video) -> KeypointTrack:
@@ -570,4 +604,7 @@ class KeypointsInitializer:
             seen = track.seen(self.cfg.min_conf)
             kept = KeypointTrack(track.names, np.where(seen, track.conf, 0.0) * track.fit_weights()[None],
                                  uv=np.where(seen[..., None], track.uv, 0.0))
-        return PoseInit(body=body, valid=valid, world=False, notes=[*notes, *gap_note(valid)], keypoints=kept)
+        if self.cfg.start == "previous":
+            notes.append("each frame's fit starts from the previous frame's fitted pose (start=previous)")
+        return PoseInit(body=body, valid=valid, world=False, carry_previous=self.cfg.start == "previous",
+                        notes=[*notes, *gap_note(valid)], keypoints=kept)

@@ -16,7 +16,7 @@ Speed: only the human and the object move, so each frame is rendered in a crop a
 and their previous-frame projections, with a margin). Pixels outside the crop add a constant to the loss, so the
 photometric term is the crop's mean scaled by crop/full area and the centroids are normalised by the full image:
 the gradients are the full-frame ones (up to the SSIM window at the crop border, which the margin keeps on
-background; tests/recon/test_crop_gradients.py checks it).
+background; tests/recon/test_hsi_objective.py checks it).
 """
 
 from __future__ import annotations
