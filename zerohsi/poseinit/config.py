@@ -56,8 +56,9 @@ class KeypointsConfig:
     video diagonal (errors well beyond it, such as wrong detections, count little). relative_weight: pull of the
     depth of each left keypoint relative to its right one (in the camera frame) toward the detector's own 3-D
     estimate (tracks with ``relative_xyz``, e.g. BlazePose's world landmarks; robust, 10 cm scale): it tells which
-    limb is nearer the camera. start: where each frame's HSI fit starts its body pose: "fit" (the pose fitted to the keypoints) or "previous" (the previous frame's fitted pose,
-    as ``previous_frame``; the keypoints then serve only the fit's keypoint term, ``fit.w_keypoints``).
+    limb is nearer the camera. start: where each frame's HSI fit starts its body pose: "fit" (the pose fitted to
+    the keypoints) or "previous" (the previous frame's fitted pose, as ``previous_frame``; the keypoints then serve
+    only the fit's keypoint term, ``fit.w_keypoints``).
     """
 
     file: str = ""

@@ -22,6 +22,7 @@ still moves the root.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import zipfile
 from collections.abc import Sequence
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
     from zerohsi.cameras import Camera
     from zerohsi.refine.skeleton import FastPose
     from zerohsi.setup import Setup
+
+log = logging.getLogger(__name__)
 
 COCO17: tuple[str, ...] = (
     "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_elbow",
@@ -571,7 +574,7 @@ class KeypointsInitializer:
         if len(track) != len(video):
             raise UserError(f"The keypoint detector {name} returned {len(track)} frames for a {len(video)}-frame "
                             "video; it must return one entry per frame.")
-        if not track.valid_frames(self.cfg.min_conf).any():
+        if not track.valid_frames(self.cfg.min_conf).any() and self.cfg.start != "previous":
             raise UserError(f"No keypoint from {name} reaches min_conf={self.cfg.min_conf:g} on any frame; lower "
                             "pose_initializer.options.min_conf or check the keypoints.")
         return track
@@ -581,6 +584,11 @@ class KeypointsInitializer:
             raise ValueError(f"{len(cameras)} cameras for {len(video)} frames")
         model = setup.avatar.body_model
         track = self.detect(video)
+        if not track.valid_frames(self.cfg.min_conf).any():  # start=previous: the fit carries on without keypoints
+            note = (f"the keypoint detector {type(self.detector).__name__} found nobody on any frame (image too "
+                    "small?): each frame starts from the previous one, without keypoint evidence")
+            log.warning("pose initializer: %s", note)
+            return PoseInit(body=None, valid=np.zeros(len(video), bool), carry_previous=True, notes=[note])
         notes = []
         known = model.core_joint_index()
         if any(n not in known for n in track.names):

@@ -193,7 +193,8 @@ class HSIFitting:
         return {"body": body, "pos": body.compact(ids).to(dev),
                 "uv": torch.as_tensor(track.uv, device=dev, dtype=dt),
                 "conf": torch.as_tensor(track.conf, device=dev, dtype=dt),
-                "sigma_px": float(self.cfg.keypoint_robust_scale) * math.hypot(W, H)}
+                "sigma_px": float(self.cfg.keypoint_robust_scale) * math.hypot(W, H),
+                "tolerance_px": float(self.cfg.keypoint_tolerance) * math.hypot(W, H)}
 
     # -- problem interface ---------------------------------------------------------------------------------------
     def num_frames(self) -> int:
@@ -203,9 +204,17 @@ class HSIFitting:
         return 0 if t == 0 or not self.cfg.opt_all else int(self.cfg.iters)
 
     def _initial_pose(self, t: int) -> torch.Tensor:
-        if self.init.carry_previous or self.init.body is None:
+        if not (self.init.carry_previous or self.init.body is None):
+            return self.init.body.body_pose[t].detach().to(self.pose[0])
+        k = float(self.cfg.extrapolate_pose)
+        if k == 0.0 or t < 2:
             return self.pose[t - 1]
-        return self.init.body.body_pose[t].detach().to(self.pose[0])
+        # per joint: R_{t-1} (R_{t-2}^T R_{t-1})^k, the last change of each local rotation applied once more
+        J = self.pose[t - 1].numel() // 3
+        R1 = axis_angle_to_matrix(self.pose[t - 1].reshape(J, 3))
+        R0 = axis_angle_to_matrix(self.pose[t - 2].reshape(J, 3))
+        step = matrix_to_axis_angle(R0.transpose(-1, -2) @ R1)
+        return matrix_to_axis_angle(R1 @ axis_angle_to_matrix(k * step)).reshape(-1)
 
     def start_frame(self, t: int) -> list[torch.optim.Optimizer]:
         if t == 0:
@@ -325,7 +334,7 @@ class HSIFitting:
         cam = camera if (camera.width, camera.height) == (W, H) else camera.resized(W, H)
         fk = kp["body"](self.p_transl[None], self.p_orient[None], self.p_pose[None])
         uv = cam.project(fk.joints[0, kp["pos"]])[0]
-        return keypoint_reprojection(uv, kp["uv"][t], kp["conf"][t], kp["sigma_px"])
+        return keypoint_reprojection(uv, kp["uv"][t], kp["conf"][t], kp["sigma_px"], kp["tolerance_px"])
 
     def end_frame(self, t: int) -> None:
         if t == 0:

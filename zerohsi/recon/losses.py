@@ -88,10 +88,16 @@ def geman_mcclure(sq: torch.Tensor, sigma2: float) -> torch.Tensor:
     return sq / (sq + sigma2)
 
 
-def keypoint_reprojection(uv: torch.Tensor, target: torch.Tensor, conf: torch.Tensor, sigma_px: float) -> torch.Tensor:
+def keypoint_reprojection(uv: torch.Tensor, target: torch.Tensor, conf: torch.Tensor, sigma_px: float,
+                          tolerance_px: float = 0.0) -> torch.Tensor:
     """Confidence-weighted Geman–McClure cost of projected joints (K,2) against detected keypoints (K,2) in pixels,
-    conf (K,) >= 0 (0: not detected); the weighted mean over keypoints, in [0, 1) (an addition to the paper)."""
-    sq = ((uv - target) ** 2).sum(-1)
+    conf (K,) >= 0 (0: not detected); the weighted mean over keypoints, in [0, 1) (an addition to the paper).
+
+    Distances up to ``tolerance_px`` cost nothing: a detector's keypoints sit a few pixels off the body model's joints
+    (other joint definitions, its own errors), and the photometric term places the body better than that; the term
+    is there against gross errors such as a leg swung the wrong way."""
+    dist = (((uv - target) ** 2).sum(-1) + 1e-12).sqrt()
+    sq = (dist - tolerance_px).clamp_min(0.0) ** 2
     return (conf * geman_mcclure(sq, sigma_px ** 2)).sum() / conf.sum().clamp_min(1e-8)
 
 
