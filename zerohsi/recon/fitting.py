@@ -1,7 +1,8 @@
 """Human–scene interaction fitting (stage 6): per frame, body and object pose by differentiable rendering.
 
 Frame t starts from frame t−1 (root translation r, orientation φ, object pose P) and from the pose initializer's Θ_t
-(or Θ_{t−1} when the initializer has no estimate of its own). The objective is a sum of named terms
+(or Θ_{t−1} when the initializer has no estimate of its own, optionally moved on by ``extrapolate_pose`` times its
+last change, an addition). The objective is a sum of named terms
 (:data:`zerohsi.recon.losses.HSI_TERMS`, each logged as ``fit/<name>``). The paper's:
     photometric (1−λ)·L1 + λ·D-SSIM on the full frame, w_center·L_center (normalised 2-D centroid of the rendered vs
     segmented OBJECT mask, Eq. 11) and w_depth·L_depth (object mean depth vs its frame-0 depth);
