@@ -53,7 +53,8 @@ def problem_pair():
     make = lambda crop, fit=cfg.fit: HSIFitting(setup, torch.stack(frames), torch.stack(human),  # noqa: E731
                                                 torch.stack(obj), [cam, cam], init, fit, render_fn, torch.zeros(3),
                                                 crop=crop)
-    return make(True), make(False), make(True, dataclasses.replace(cfg.fit, w_keypoints=0.05, keypoint_tolerance=0.0)), moved
+    keypoints_on = dataclasses.replace(cfg.fit, w_keypoints=0.05, keypoint_tolerance=0.0)
+    return make(True), make(False), make(True, keypoints_on), moved
 
 
 def _gradients(problem: HSIFitting, it: int) -> dict[str, torch.Tensor]:
