@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from zerohsi.recon.losses import centroid_loss, mask_centroid, masked_mean_depth, photometric, ssim
@@ -49,3 +50,17 @@ def test_centroid_of_a_crop_is_normalised_by_the_full_image():
     cam_uv = torch.tensor([[5.0, 6.0], [10.0, 8.0]])
     both = crop_around([cam_uv], [full > 0], 64, 48, margin_px=0, margin_frac=0.0)
     assert (both.x0, both.y0, both.x1, both.y1) == (5, 6, 51, 31)
+
+
+def test_keypoint_reprojection_is_robust_weighted_and_tolerant():
+    from zerohsi.recon.losses import keypoint_reprojection
+
+    target = torch.zeros(3, 2)
+    uv = torch.tensor([[3.0, 4.0], [0.0, 0.0], [300.0, 0.0]])  # 5 px off, exact, a wild detection
+    conf = torch.tensor([1.0, 1.0, 1.0])
+    full = keypoint_reprojection(uv, target, conf, sigma_px=10.0)
+    assert float(full) == pytest.approx((25 / 125 + 0 + 90000 / 90100) / 3, rel=1e-5)
+    # the wild one saturates; with zero confidence it does not count at all
+    assert float(keypoint_reprojection(uv, target, torch.tensor([1.0, 1.0, 0.0]), 10.0)) == pytest.approx(0.1, rel=1e-4)
+    # within the tolerance nothing is paid
+    assert float(keypoint_reprojection(uv[:2], target[:2], conf[:2], 10.0, tolerance_px=6.0)) == 0.0

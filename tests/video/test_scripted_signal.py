@@ -241,3 +241,62 @@ def test_carry_put_down_and_lie_in_bedroom(anny_body):
     assert abs(float(verts[:, 2].min()) - bed.point[2]) < 0.02  # lying on the mattress, not in it
     assert (-scene.sdf(verts).clamp(max=0)).max() < 0.05
     assert torch.isfinite(motion.body.body_pose).all()
+
+
+def _far_turned_walk(body0, T=6):
+    """The initial state turned by 1 rad, moved 5 m away and walking 0.1 m per frame along its own +X."""
+    from zerohsi.geometry import axis_angle_to_matrix, matrix_to_axis_angle
+
+    turn = axis_angle_to_matrix(torch.tensor([0.0, 0.0, 1.0]))
+    step = torch.arange(T, dtype=torch.float32)[:, None] * torch.tensor([0.1, 0.0, 0.0])
+    return body0[[0] * T].replace(
+        transl=body0.transl + torch.tensor([5.0, -4.0, 0.0]) + step,
+        global_orient=matrix_to_axis_angle(turn @ axis_angle_to_matrix(body0.global_orient)).expand(T, 3).clone())
+
+
+def test_imported_motion_is_anchored_at_the_start(dynamic_setup, tmp_path):
+    from zerohsi.motion import Motion
+    from zerohsi.video.scripted.source import heading_deg
+
+    body0 = dynamic_setup.body0
+    walk = _far_turned_walk(body0)
+    Motion(walk, "anny", 5.0).save(tmp_path / "far.npz")
+    req = VideoRequest(first_frame=np.zeros((30, 40, 3), np.float32), prompt="p", seed=0, num_frames=6, fps=5.0,
+                       workdir=tmp_path / "w", setup=dynamic_setup)
+    gt = get_host().build("video_generator", "scripted", {"motion": str(tmp_path / "far.npz")}).ground_truth(req)
+    # frame 0 stands on the initial state, facing its heading; the motion keeps its own shape (steps of 0.1 m)
+    torch.testing.assert_close(gt.body.transl[0], body0.transl[0], atol=1e-4, rtol=0)
+    turn = heading_deg(gt.body.global_orient[:1]) - heading_deg(body0.global_orient)
+    assert float(turn) == pytest.approx(0, abs=1e-3)
+    steps = (gt.body.transl[1:] - gt.body.transl[:-1]).norm(dim=-1)
+    torch.testing.assert_close(steps, torch.full((5,), 0.1), atol=1e-4, rtol=0)
+    own = get_host().build("video_generator", "scripted", {"motion": str(tmp_path / "far.npz"), "placement": "own"})
+    torch.testing.assert_close(own.ground_truth(req).body.transl, walk.transl)
+    with pytest.raises(UserError, match="placement"):
+        get_host().build("video_generator", "scripted", {"motion": str(tmp_path / "far.npz"), "placement": "x"})
+
+
+def test_a_person_out_of_view_is_reported_and_voids_accuracy(dynamic_setup, tmp_path, caplog):
+    from zerohsi.io import load_npz
+    from zerohsi.metrics.base import EvalContext, MetricSkipped
+    from zerohsi.metrics.fidelity import CameraError, JointError, LimbSwap
+    from zerohsi.motion import Motion
+    from zerohsi.segment.masks import Masks
+
+    Motion(_far_turned_walk(dynamic_setup.body0, 3), "anny", 5.0).save(tmp_path / "far.npz")
+    gen = get_host().build("video_generator", "scripted", {"motion": str(tmp_path / "far.npz"), "placement": "own",
+                                                           "render_backend": "torch"})
+    req = VideoRequest(first_frame=np.zeros((30, 40, 3), np.float32), prompt="p", seed=0, num_frames=3, fps=5.0,
+                       workdir=tmp_path / "w", setup=dynamic_setup)
+    with caplog.at_level("WARNING"):
+        gen.generate(req)
+    assert "not visible on any" in caplog.text
+    gt = Motion.load(tmp_path / "w" / "ground_truth_motion.npz")
+    masks = load_npz(tmp_path / "w" / "ground_truth_masks.npz")
+    assert not masks["human"].any()
+    ctx = EvalContext(dynamic_setup.avatar.body_model, ground_truth=gt, gt_masks=Masks(masks["human"], None))
+    for metric in (JointError(), LimbSwap()):
+        with pytest.raises(MetricSkipped, match="not visible"):
+            metric.compute(gt, ctx)
+    # the camera is still measured: tracking does not need the person
+    assert CameraError().compute(gt, ctx)["cam_transl_err_cm"] == pytest.approx(0.0, abs=1e-6)

@@ -88,8 +88,19 @@ class FitConfig:
     w_depth: float = 1e-3
     color_every: int = 5
     color_lr: float = 1e-5
+    #: centroid term on the HUMAN mask (the paper's L_center is on the object mask only); not in the paper (0
+    #: reproduces it)
+    w_center_human: float = 0.0
     #: silhouette term on rendered vs segmented masks; not in the paper (0 reproduces it)
     w_mask: float = 0.0
+    #: robust, confidence-weighted 2-D reprojection of the body's joints against the pose initializer's detected
+    #: keypoints (initializers that detect keypoints, e.g. mediapipe); not in the paper (0 reproduces it)
+    w_keypoints: float = 0.0
+    #: Geman-McClure scale of that reprojection error beyond the tolerance, as a fraction of the image diagonal
+    keypoint_robust_scale: float = 0.05
+    #: reprojection distance that costs nothing, as a fraction of the image diagonal (detected keypoints sit a few
+    #: pixels off the model's joints; the term is against gross errors such as a swapped leg)
+    keypoint_tolerance: float = 0.03
     #: each frame's root starts at the previous one moved by this fraction of the last frame-to-frame root motion
     #: (constant velocity); not in the paper (0 reproduces it), it matters when few iterations meet fast motion
     extrapolate: float = 0.0
@@ -97,6 +108,10 @@ class FitConfig:
     #: constant-velocity prediction): a temporal prior against drift in directions one view barely constrains;
     #: not in the paper (0 reproduces it)
     w_temporal: float = 0.0
+    #: with an initializer that has no pose estimate of its own (previous_frame, start=previous), each frame's body
+    #: pose starts at the previous one moved on by this fraction of the last frame-to-frame change of each joint's
+    #: rotation (constant angular velocity: a gait's legs keep swinging); not in the paper (0 reproduces it)
+    extrapolate_pose: float = 0.0
     #: body joints whose rotations are optimised, by CORE_JOINTS name; "core" stands for the limb, spine, neck and
     #: head joints; empty: every bone of the body model (SMPL-X: its 21 body joints, as the paper)
     free_joints: list[str] = field(default_factory=list)

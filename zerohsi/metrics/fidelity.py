@@ -22,6 +22,18 @@ def procrustes_align(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
     return s[:, None, None] * pred @ R.transpose(1, 2) + t[:, None]
 
 
+def require_visible_truth(ctx: EvalContext) -> None:
+    """Raise MetricSkipped unless there is a ground-truth motion whose person the video shows on some frame: a
+    person outside the image (an empty true human mask on every frame) leaves the fit nothing to recover, and an
+    error against it would measure the placement, not the reconstruction."""
+    if ctx.ground_truth is None:
+        raise MetricSkipped("no ground-truth motion (only scripted or synthetic sources have one)")
+    gt_masks = ctx.gt_masks
+    if gt_masks is not None and not np.asarray(gt_masks.human).any():
+        raise MetricSkipped("invalid: the person is not visible on any frame of the video (empty true human mask), "
+                            "so there was nothing to reconstruct")
+
+
 class JointError:
     """mpjpe_mm: mean over frames and CORE_JOINTS of ‖p − p_gt‖ (millimetres, world frame, no alignment).
     pa_mpjpe_mm: the same after a per-frame similarity (Procrustes) alignment of the joints to the ground truth.
@@ -31,8 +43,7 @@ class JointError:
         pass
 
     def compute(self, motion: Motion, ctx: EvalContext) -> dict[str, float]:
-        if ctx.ground_truth is None:
-            raise MetricSkipped("no ground-truth motion (only scripted or synthetic sources have one)")
+        require_visible_truth(ctx)
         pred, gt = posed_core_joints(motion, ctx), posed_core_joints(ctx.ground_truth, ctx)
         n = common_length(pred.shape[0], gt.shape[0])
         pred, gt = pred[:n].double(), gt[:n].double()
@@ -50,8 +61,7 @@ class RootError:
         pass
 
     def compute(self, motion: Motion, ctx: EvalContext) -> dict[str, float]:
-        if ctx.ground_truth is None:
-            raise MetricSkipped("no ground-truth motion (only scripted or synthetic sources have one)")
+        require_visible_truth(ctx)
         pred = posed_core_joints(motion, ctx, ["pelvis"])[:, 0]
         gt = posed_core_joints(ctx.ground_truth, ctx, ["pelvis"])[:, 0]
         n = common_length(pred.shape[0], gt.shape[0])
@@ -65,13 +75,47 @@ class OrientError:
         pass
 
     def compute(self, motion: Motion, ctx: EvalContext) -> dict[str, float]:
+        require_visible_truth(ctx)
         gt = ctx.ground_truth
-        if gt is None:
-            raise MetricSkipped("no ground-truth motion (only scripted or synthetic sources have one)")
         n = common_length(len(motion), len(gt))
         Ra = axis_angle_to_matrix(motion.body.global_orient[:n].detach().double())
         Rb = axis_angle_to_matrix(gt.body.global_orient[:n].detach().double())
         return {"orient_err_deg": float(rotation_angle_deg(Ra, Rb).mean())}
+
+
+#: limbs scored for left/right swaps: their two distal joints, by CORE_JOINTS name without the side
+SWAP_LIMBS = {"legs": ("knee", "ankle"), "arms": ("elbow", "wrist")}
+#: a frame's limb is swapped when labelling it the other way round is closer to the truth by more than this (metres,
+#: summed over the limb's two joints on both sides): legs passing each other mid-stride are not counted
+SWAP_MARGIN_M = 0.10
+
+
+def limb_swaps(pred: torch.Tensor, gt: torch.Tensor, names: list[str]) -> torch.Tensor:
+    """(T,J,3) joints named ``names`` -> (T,) bool: some limb pair (legs or arms) is labelled left for right."""
+    idx = {n: i for i, n in enumerate(names)}
+    swapped = torch.zeros(pred.shape[0], dtype=torch.bool)
+    for parts in SWAP_LIMBS.values():
+        left = [idx[f"left_{p}"] for p in parts]
+        right = [idx[f"right_{p}"] for p in parts]
+        d = lambda a, b: (pred[:, a] - gt[:, b]).norm(dim=-1).sum(-1)  # noqa: E731
+        straight, crossed = d(left, left) + d(right, right), d(left, right) + d(right, left)
+        swapped |= (crossed + SWAP_MARGIN_M < straight).cpu()
+    return swapped
+
+
+class LimbSwap:
+    """limb_swap_frac: fraction of frames on which the reconstruction's legs or arms are labelled the wrong way
+    round (its left knee and ankle where the truth's right ones are, and vice versa; see :func:`limb_swaps`)."""
+
+    def __init__(self, cfg=None) -> None:
+        pass
+
+    def compute(self, motion: Motion, ctx: EvalContext) -> dict[str, float]:
+        require_visible_truth(ctx)
+        names = [f"{side}_{p}" for parts in SWAP_LIMBS.values() for p in parts for side in ("left", "right")]
+        pred, gt = posed_core_joints(motion, ctx, names), posed_core_joints(ctx.ground_truth, ctx, names)
+        n = common_length(pred.shape[0], gt.shape[0])
+        return {"limb_swap_frac": float(limb_swaps(pred[:n].double(), gt[:n].double(), names).double().mean())}
 
 
 def _pose_errors(pred: torch.Tensor, gt: torch.Tensor) -> tuple[float, float]:
@@ -91,9 +135,8 @@ class ObjectError:
         pass
 
     def compute(self, motion: Motion, ctx: EvalContext) -> dict[str, float]:
+        require_visible_truth(ctx)
         gt = ctx.ground_truth
-        if gt is None:
-            raise MetricSkipped("no ground-truth motion (only scripted or synthetic sources have one)")
         if gt.object_poses is None or motion.object_poses is None:
             raise MetricSkipped("no object poses (a static scene)")
         rot, transl = _pose_errors(motion.object_poses, gt.object_poses)

@@ -3,8 +3,8 @@
 Keys and units: clip_score (100·cos), clip_consistency (cos), diversity (m), pene_mean / pene_max (m, summed over
 body vertices per frame), pene_pct (percent of body vertices inside the scene, averaged over frames), pene_frames
 (fraction of frames with any vertex inside), foot_sliding (mm), contact (fraction of frames), obj_pene_cm (cm),
-mpjpe_mm / pa_mpjpe_mm, root_err_cm, orient_err_deg, obj_rot_err_deg / obj_transl_err_cm, cam_rot_err_deg /
-cam_transl_err_cm, mask_iou_human / mask_iou_object (0..1).
+mpjpe_mm / pa_mpjpe_mm, root_err_cm, limb_swap_frac (fraction of frames), orient_err_deg, obj_rot_err_deg /
+obj_transl_err_cm, cam_rot_err_deg / cam_transl_err_cm, mask_iou_human / mask_iou_object (0..1).
 
 Each registration lists the values the metric produces as ``columns``: the tables use them to tell which metric a
 column came from (and why it was skipped); a column with ``tables`` is added to those benchmark tables beside the
@@ -58,6 +58,9 @@ def register(register) -> None:
     register("orient_error", lazy("zerohsi.metrics.fidelity:OrientError"),
              description="Global orientation error (deg) against the ground truth.",
              columns=[_col("orient_err_deg", "Orient. error", "lower", "deg")])
+    register("limb_swap", lazy("zerohsi.metrics.fidelity:LimbSwap"),
+             description="Fraction of frames whose legs or arms are labelled left for right against the ground truth.",
+             columns=[_col("limb_swap_frac", "L/R swaps", "lower", "fraction")])
     register("object_error", lazy("zerohsi.metrics.fidelity:ObjectError"),
              description="Object rotation (deg) and translation (cm) error against the ground truth.",
              columns=[_col("obj_rot_err_deg", "Obj. rot. error", "lower", "deg"),

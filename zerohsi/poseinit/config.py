@@ -69,6 +69,14 @@ class KeypointsConfig:
     #: Geman-McClure scale of the reprojection error, as a fraction of the video diagonal (wrong detections count
     #: little)
     robust_scale: float = 0.05
+    #: pull of the depth of each left keypoint relative to its right one (camera frame) toward the detector's own
+    #: 3-D estimate (tracks with ``relative_xyz``, e.g. BlazePose's world landmarks; robust, 10 cm scale): it tells
+    #: which limb is nearer the camera
+    relative_weight: float = 0.5
+    #: where each frame's HSI fit starts its body pose: "fit" (the pose fitted to the keypoints) or "previous" (the
+    #: previous frame's fitted pose, as previous_frame; the keypoints then serve only the fit's keypoint term,
+    #: fit.w_keypoints)
+    start: str = "fit"
 
 
 def smpl_adapter_missing(name: str):

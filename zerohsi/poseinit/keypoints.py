@@ -22,6 +22,7 @@ still moves the root.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import zipfile
 from collections.abc import Sequence
@@ -37,6 +38,7 @@ from zerohsi.errors import UserError, first_line
 from zerohsi.poseinit.base import PoseInit
 from zerohsi.poseinit.config import KeypointsConfig
 from zerohsi.poseinit.retarget import frame_ranges, interpolate_missing
+from zerohsi.recon.losses import geman_mcclure
 from zerohsi.segment.masks import Masks
 from zerohsi.video.video import Video
 
@@ -44,6 +46,8 @@ if TYPE_CHECKING:
     from zerohsi.cameras import Camera
     from zerohsi.clip_setup import Setup
     from zerohsi.refine.skeleton import FastPose
+
+log = logging.getLogger(__name__)
 
 COCO17: tuple[str, ...] = (
     "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_elbow",
@@ -60,6 +64,8 @@ COCO_HIP_WEIGHT = 0.3
 #: The midpoint of the ears is near anny's "head" joint (the top of the neck): same depth, about 3 cm higher on the
 #: rest body. Nose and eyes sit ~10 cm in front of it and are not used. Weighted down for that offset.
 COCO_HEAD_WEIGHT = 0.5
+#: robust scale (metres) of the difference between fitted and detected hip-relative 3-D keypoints
+RELATIVE_SCALE_M = 0.1
 
 
 @dataclass
@@ -68,7 +74,10 @@ class KeypointTrack:
 
     names: the CORE_JOINTS name of each of the K keypoints; conf (T,K) in [0, 1]; exactly one of uv (T,K,2) video
     pixels (pixel centres at integer + 0.5, as the cameras) or xyz (T,K,3) metres in the OpenCV camera frame;
-    weights (K,) relative fit weight of each keypoint (None: all 1).
+    weights (K,) relative fit weight of each keypoint (None: all 1); relative_xyz (T,K,3), optional with uv: the
+    detector's own 3-D estimate of the keypoints in metres, relative to a point of the body, in axes parallel to the
+    OpenCV camera frame (as BlazePose's world landmarks; NaN on frames without one). It tells which of two limbs is
+    nearer the camera, which the 2-D points cannot.
     """
 
     names: tuple[str, ...]
@@ -76,6 +85,7 @@ class KeypointTrack:
     uv: Optional[np.ndarray] = None
     xyz: Optional[np.ndarray] = None
     weights: Optional[np.ndarray] = None
+    relative_xyz: Optional[np.ndarray] = None
 
     def __post_init__(self) -> None:
         if (self.uv is None) == (self.xyz is None):
@@ -89,6 +99,8 @@ class KeypointTrack:
             raise ValueError(f"points {self.points.shape} / conf {np.shape(self.conf)} do not match {K} names")
         if self.weights is not None and np.shape(self.weights) != (K,):
             raise ValueError(f"weights must be ({K},), got {np.shape(self.weights)}")
+        if self.relative_xyz is not None and (self.is_3d or np.shape(self.relative_xyz) != (T, K, 3)):
+            raise ValueError(f"relative_xyz goes with uv and must be ({T},{K},3), got {np.shape(self.relative_xyz)}")
 
     @property
     def is_3d(self) -> bool:
@@ -117,7 +129,8 @@ class KeypointTrack:
         keep = [i for i, n in enumerate(self.names) if n in set(names)]
         pts = {"xyz" if self.is_3d else "uv": self.points[:, keep]}
         return KeypointTrack(tuple(self.names[i] for i in keep), self.conf[:, keep],
-                             weights=None if self.weights is None else self.fit_weights()[keep], **pts)
+                             weights=None if self.weights is None else self.fit_weights()[keep],
+                             relative_xyz=None if self.relative_xyz is None else self.relative_xyz[:, keep], **pts)
 
 
 @runtime_checkable
@@ -377,11 +390,6 @@ def initial_translation(model: BodyModel, body0: BodyParams, views: Views, joint
     return body0.transl + shift_w
 
 
-def geman_mcclure(sq: torch.Tensor, sigma2: float) -> torch.Tensor:
-    """Robust cost of squared errors, ~sq/sigma2 for small ones, saturating at 1 for large ones."""
-    return sq / (sq + sigma2)
-
-
 @dataclass
 class Fit2D:
     """params (B = T); per_frame_px (T,) mean reprojection error of the used keypoints (NaN on frames without)."""
@@ -418,9 +426,36 @@ class KeypointFit2D:
         self.pose0 = self.body0.body_pose.reshape(1, J, 3).expand(T, -1, -1)
         self.free = torch.as_tensor(free_bones(model, DEFAULT_FREE_JOINTS), device=dev, dtype=torch.long)
         self.valid = torch.as_tensor(track.valid_frames(cfg.min_conf), device=dev)
+        self.relative = self._relative_targets(track, w, dev, dt) if cfg.relative_weight > 0 else None
         self.transl = self._initial_translation().requires_grad_(True)
         self.orient = self.body0.global_orient.expand(T, -1).clone().requires_grad_(True)
         self.free_pose = self.pose0[:, self.free].clone().requires_grad_(True)
+
+    @staticmethod
+    def _relative_targets(track: KeypointTrack, w: np.ndarray, dev, dt) -> Optional[tuple]:
+        """From the track's relative_xyz: (left, right) keypoint columns of each side pair, the detector's depth of
+        each left keypoint minus its right one (T,P), and their weights (T,P); None without relative_xyz."""
+        if track.relative_xyz is None:
+            return None
+        pairs = [(track.names.index(n), track.names.index("right_" + n[5:])) for n in track.names
+                 if n.startswith("left_") and "right_" + n[5:] in track.names]
+        if not pairs:
+            return None
+        left, right = (list(c) for c in zip(*pairs, strict=True))
+        dz = track.relative_xyz[:, left, 2] - track.relative_xyz[:, right, 2]
+        ok = np.isfinite(dz)
+        wt = np.where(ok, np.minimum(w[:, left], w[:, right]), 0.0)
+        return (left, right, torch.as_tensor(np.where(ok, dz, 0.0), device=dev, dtype=dt),
+                torch.as_tensor(wt, device=dev, dtype=dt))
+
+    def relative_error(self, fk: FastPose) -> torch.Tensor:
+        """Robust mean error of the fitted left-minus-right camera depths of each side pair (shoulders, knees, ...)
+        against the detector's. Differences only: a detector's 3-D estimate of the body's overall lean toward the
+        camera is unreliable, which of two limbs is nearer the camera is what it adds to the 2-D points."""
+        left, right, target, w = self.relative
+        z = self.views.to_camera(fk.joints[:, self.kp_pos])[..., 2]
+        sq = (z[:, left] - z[:, right] - target) ** 2
+        return (w * geman_mcclure(sq, RELATIVE_SCALE_M ** 2)).sum() / w.sum().clamp_min(1e-8)
 
     def _initial_translation(self) -> torch.Tensor:
         t = initial_translation(self.model, self.body0, self.views, self.joint_ids, self.uv, self.w)
@@ -462,6 +497,8 @@ class KeypointFit2D:
         prior = ((self.free_pose - self.pose0[:, self.free]) ** 2).sum((-1, -2)).mean()
         loss = (data + cfg.smooth_weight * self.smoothness() + cfg.depth_weight * self.depth_change()
                 + cfg.pose_prior_weight * prior)
+        if self.relative is not None:
+            loss = loss + cfg.relative_weight * self.relative_error(fk)
         if self.limits is not None:
             # one view cannot tell a limb bent toward the camera from one bent away; anatomy can (knees, elbows)
             loss = loss + cfg.joint_limit_weight * self.limits.penalty(fk) / len(self.transl)
@@ -526,6 +563,9 @@ class KeypointsInitializer:
                 raise UserError("The keypoints pose initializer needs a keypoint file; set "
                                 "pose_initializer.options.file to your .npz or .json keypoints.")
             detector = KeypointFile(self.cfg.file, self.cfg.layout, self.cfg.min_conf)
+        if self.cfg.start not in ("fit", "previous"):
+            raise UserError(f"pose_initializer.options.start is '{self.cfg.start}'; use 'fit' (start from the poses "
+                            "fitted to the keypoints) or 'previous' (from the previous frame's fitted pose).")
         self.detector = detector
 
     def detect(self, video: Video) -> KeypointTrack:
@@ -534,7 +574,7 @@ class KeypointsInitializer:
         if len(track) != len(video):
             raise UserError(f"The keypoint detector {name} returned {len(track)} frames for a {len(video)}-frame "
                             "video; it must return one entry per frame.")
-        if not track.valid_frames(self.cfg.min_conf).any():
+        if not track.valid_frames(self.cfg.min_conf).any() and self.cfg.start != "previous":
             raise UserError(f"No keypoint from {name} reaches min_conf={self.cfg.min_conf:g} on any frame; lower "
                             "pose_initializer.options.min_conf or check the keypoints.")
         return track
@@ -544,6 +584,11 @@ class KeypointsInitializer:
             raise ValueError(f"{len(cameras)} cameras for {len(video)} frames")
         model = setup.avatar.body_model
         track = self.detect(video)
+        if not track.valid_frames(self.cfg.min_conf).any():  # start=previous: the fit carries on without keypoints
+            note = (f"the keypoint detector {type(self.detector).__name__} found nobody on any frame (image too "
+                    "small?): each frame starts from the previous one, without keypoint evidence")
+            log.warning("pose initializer: %s", note)
+            return PoseInit(body=None, valid=np.zeros(len(video), bool), carry_previous=True, notes=[note])
         notes = []
         known = model.core_joint_index()
         if any(n not in known for n in track.names):
@@ -562,4 +607,12 @@ class KeypointsInitializer:
             body = fit.params
             notes.append(f"fitted to {kind}: mean reprojection error {np.nanmean(fit.per_frame_px):.1f} px on "
                          f"{int(valid.sum())} frames")
-        return PoseInit(body=body, valid=valid, world=False, notes=[*notes, *gap_note(valid)])
+        kept = None
+        if not track.is_3d:
+            seen = track.seen(self.cfg.min_conf)
+            kept = KeypointTrack(track.names, np.where(seen, track.conf, 0.0) * track.fit_weights()[None],
+                                 uv=np.where(seen[..., None], track.uv, 0.0))
+        if self.cfg.start == "previous":
+            notes.append("each frame's fit starts from the previous frame's fitted pose (start=previous)")
+        return PoseInit(body=body, valid=valid, world=False, carry_previous=self.cfg.start == "previous",
+                        notes=[*notes, *gap_note(valid)], keypoints=kept)

@@ -1,22 +1,28 @@
 """Human–scene interaction fitting (stage 6): per frame, body and object pose by differentiable rendering.
 
 Frame t starts from frame t−1 (root translation r, orientation φ, object pose P) and from the pose initializer's Θ_t
-(or Θ_{t−1} when the initializer has no estimate of its own). Loss, as in the paper:
-    (1−λ)·L1 + λ·D-SSIM on the full frame + w_center·L_center (normalised 2-D centroids of rendered vs segmented
-    human and object masks) + w_depth·L_depth (object mean depth vs its frame-0 depth)
-plus an optional silhouette term (``w_mask``, not in the paper). The first ``root_only_iters`` iterations move only r
-and φ (and the object); the avatar's colour network is stepped every ``color_every`` iterations at ``color_lr``.
-The object update is a relative 6-D rotation about the object's origin plus a translation, composed with P_{t−1}.
+(or Θ_{t−1} when the initializer has no estimate of its own, optionally moved on by ``extrapolate_pose`` times its
+last change, an addition). The objective is a sum of named terms
+(:data:`zerohsi.recon.losses.HSI_TERMS`, each logged as ``fit/<name>``). The paper's:
+    photometric (1−λ)·L1 + λ·D-SSIM on the full frame, w_center·L_center (normalised 2-D centroid of the rendered vs
+    segmented OBJECT mask, Eq. 11) and w_depth·L_depth (object mean depth vs its frame-0 depth);
+zerohsi's additions (weight 0 in paper.yaml reproduces the paper): the centroid term on the human mask
+(``w_center_human``), silhouettes (``w_mask``), a robust confidence-weighted 2-D reprojection of the body's joints
+on the initializer's detected keypoints (``w_keypoints``) and a temporal prior (``w_temporal``).
+The first ``root_only_iters`` iterations move only r and φ (and the object); the avatar's colour network is stepped
+every ``color_every`` iterations at ``color_lr``. The object update is a relative 6-D rotation about the object's
+origin plus a translation, composed with P_{t−1}.
 
 Speed: only the human and the object move, so each frame is rendered in a crop around them (their segmented masks
 and their previous-frame projections, with a margin). Pixels outside the crop add a constant to the loss, so the
 photometric term is the crop's mean scaled by crop/full area and the centroids are normalised by the full image:
 the gradients are the full-frame ones (up to the SSIM window at the crop border, which the margin keeps on
-background).
+background; tests/recon/test_hsi_objective.py checks it).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -30,7 +36,15 @@ from zerohsi.errors import UserError
 from zerohsi.gaussians import Gaussians
 from zerohsi.geometry import axis_angle_to_matrix, make_transform, matrix_to_axis_angle, rotation_6d_to_matrix
 from zerohsi.poseinit.base import PoseInit
-from zerohsi.recon.losses import centroid_loss, masked_mean_depth, photometric, silhouette_loss
+from zerohsi.recon.losses import (
+    HSI_TERMS,
+    centroid_loss,
+    keypoint_reprojection,
+    masked_mean_depth,
+    photometric,
+    silhouette_loss,
+    term_weight,
+)
 from zerohsi.recon.tracking import IDENTITY_6D
 
 SCENE, HUMAN, OBJECT = 0, 1, 2
@@ -139,7 +153,6 @@ class HSIFitting:
         self.cfg = cfg
         self.render_fn = render_fn
         self.background = background
-        self.w_mask = float(cfg.w_mask)
         self.use_crop = crop
         self.scene = setup.scene.gaussians.with_group(SCENE)
         self.obj_canonical = setup.obj.gaussians.with_group(OBJECT) if setup.obj is not None else None
@@ -153,6 +166,8 @@ class HSIFitting:
         self.color_params = list(setup.avatar.color_parameters())
         self.pose_mask = free_pose_mask(setup.avatar.body_model, cfg.free_joints, self.pose[0])
         self.world_root: Optional[tuple[torch.Tensor, torch.Tensor]] = None
+        self.weights = {term.name: term_weight(term, cfg) for term in HSI_TERMS}
+        self.keypoints = self._keypoint_targets(init) if self.weights["keypoints"] > 0 else None
         if not cfg.opt_all:
             if not init.world or init.body is None:
                 raise UserError("fit.opt_all=false plays the pose initializer's world trajectory as is, but this "
@@ -160,6 +175,27 @@ class HSIFitting:
                                 "pose_initializer.name=wham) or keep fit.opt_all=true.")
             self.world_root = align_to_initial_state(init.body.transl.detach(), init.body.global_orient.detach(),
                                                      b0.transl.detach()[0], b0.global_orient.detach()[0])
+
+    def _keypoint_targets(self, init: PoseInit) -> Optional[dict[str, Any]]:
+        """The initializer's 2-D keypoints in frame pixels and the joints' fast forward kinematics (None without)."""
+        track = init.keypoints
+        if track is None:
+            return None
+        from zerohsi.refine.skeleton import FastBody
+
+        model = self.setup.avatar.body_model
+        idx = model.core_joint_index()
+        names = [n for n in track.names if n in idx]
+        track = track.subset(names)
+        dev, dt = self.frames.device, torch.float32
+        ids = torch.as_tensor([idx[n] for n in names])
+        body = FastBody(model, self.shape.cpu(), joint_ids=ids)
+        H, W = self.frames.shape[1:3]
+        return {"body": body, "pos": body.compact(ids).to(dev),
+                "uv": torch.as_tensor(track.uv, device=dev, dtype=dt),
+                "conf": torch.as_tensor(track.conf, device=dev, dtype=dt),
+                "sigma_px": float(self.cfg.keypoint_robust_scale) * math.hypot(W, H),
+                "tolerance_px": float(self.cfg.keypoint_tolerance) * math.hypot(W, H)}
 
     # -- problem interface ---------------------------------------------------------------------------------------
     def num_frames(self) -> int:
@@ -169,9 +205,17 @@ class HSIFitting:
         return 0 if t == 0 or not self.cfg.opt_all else int(self.cfg.iters)
 
     def _initial_pose(self, t: int) -> torch.Tensor:
-        if self.init.carry_previous or self.init.body is None:
+        if not (self.init.carry_previous or self.init.body is None):
+            return self.init.body.body_pose[t].detach().to(self.pose[0])
+        k = float(self.cfg.extrapolate_pose)
+        if k == 0.0 or t < 2:
             return self.pose[t - 1]
-        return self.init.body.body_pose[t].detach().to(self.pose[0])
+        # per joint: R_{t-1} (R_{t-2}^T R_{t-1})^k, the last change of each local rotation applied once more
+        J = self.pose[t - 1].numel() // 3
+        R1 = axis_angle_to_matrix(self.pose[t - 1].reshape(J, 3))
+        R0 = axis_angle_to_matrix(self.pose[t - 2].reshape(J, 3))
+        step = matrix_to_axis_angle(R0.transpose(-1, -2) @ R1)
+        return matrix_to_axis_angle(R1 @ axis_angle_to_matrix(k * step)).reshape(-1)
 
     def start_frame(self, t: int) -> list[torch.optim.Optimizer]:
         if t == 0:
@@ -246,43 +290,52 @@ class HSIFitting:
         return self.render_fn(g, camera, with_groups=True, background=self.background)
 
     def closure(self, t: int, it: int) -> tuple[torch.Tensor, dict[str, float]]:
+        terms = self.terms(t)
+        loss = sum(self.weights[name] * value for name, value in terms.items())
+        return loss, {k: float(v.detach()) for k, v in terms.items()}
+
+    def terms(self, t: int) -> dict[str, torch.Tensor]:
+        """The objective's terms (unweighted) at the current parameters of frame t: the paper's always, each
+        addition only when its weight is above 0; a term with nothing to measure (no object) is absent."""
+        w = self.weights
         obj_pose = self.current_object_pose(t)
         crop, full = self.crop, self.cameras[t]
         out = self.render_state(self.current_params(), obj_pose, crop.camera(full))
         scale = crop.area / float(full.width * full.height)
-        photo = scale * photometric(out.rgb, crop.image(self.frames[t]), self.cfg.lambda_dssim)
+        terms = {"photometric": scale * photometric(out.rgb, crop.image(self.frames[t]), self.cfg.lambda_dssim)}
         human = out.groups[..., HUMAN]
-        terms = {"photo": photo}
-        loss = photo
         frame = (crop.x0, crop.y0, full.width, full.height)
         human_target = crop.image(self.human_masks[t])
-        center = centroid_loss(human, human_target, frame)
         if obj_pose is not None and self.object_masks is not None:
             obj = out.groups[..., OBJECT]
             obj_target = crop.image(self.object_masks[t])
-            center = center + centroid_loss(obj, obj_target, frame)
+            terms["centroid"] = centroid_loss(obj, obj_target, frame)
             d = masked_mean_depth(out.depth, obj)
             if d is not None and self.object_depth0 is not None:
-                depth = (d - self.object_depth0) ** 2
-                loss = loss + self.cfg.w_depth * depth
-                terms["depth"] = depth
-            if self.w_mask > 0:
-                sil = scale * silhouette_loss(obj, obj_target)
-                loss = loss + self.w_mask * sil
-                terms["mask_object"] = sil
-        loss = loss + self.cfg.w_center * center
-        terms["center"] = center
-        if self.cfg.w_temporal > 0:
+                terms["depth"] = (d - self.object_depth0) ** 2
+        if w["centroid_human"] > 0:
+            terms["centroid_human"] = centroid_loss(human, human_target, frame)
+        if w["silhouette"] > 0:
+            sil = silhouette_loss(human, human_target)
+            if obj_pose is not None and self.object_masks is not None:
+                sil = sil + silhouette_loss(out.groups[..., OBJECT], crop.image(self.object_masks[t]))
+            terms["silhouette"] = scale * sil
+        if w["keypoints"] > 0 and self.keypoints is not None:
+            terms["keypoints"] = self._keypoint_term(t, full)
+        if w["temporal"] > 0:
             temporal = ((self.p_orient - self.orient_start) ** 2).sum()
             if self.p_pose.requires_grad:
                 temporal = temporal + ((self.p_pose - self.pose_start) ** 2).sum()
-            loss = loss + self.cfg.w_temporal * temporal
             terms["temporal"] = temporal
-        if self.w_mask > 0:
-            sil = scale * silhouette_loss(human, human_target)
-            loss = loss + self.w_mask * sil
-            terms["mask_human"] = sil
-        return loss, {k: float(v.detach()) for k, v in terms.items()}
+        return terms
+
+    def _keypoint_term(self, t: int, camera: Camera) -> torch.Tensor:
+        kp = self.keypoints
+        H, W = self.frames.shape[1:3]
+        cam = camera if (camera.width, camera.height) == (W, H) else camera.resized(W, H)
+        fk = kp["body"](self.p_transl[None], self.p_orient[None], self.p_pose[None])
+        uv = cam.project(fk.joints[0, kp["pos"]])[0]
+        return keypoint_reprojection(uv, kp["uv"][t], kp["conf"][t], kp["sigma_px"], kp["tolerance_px"])
 
     def end_frame(self, t: int) -> None:
         if t == 0:

@@ -1,9 +1,13 @@
-"""Image losses of the fitting stages: L1, D-SSIM, mask centroids, object depth, silhouettes.
+"""Losses of the fitting stages: L1, D-SSIM, mask centroids, object depth, silhouettes, keypoint reprojection, and
+the HSI objective's named terms (:data:`HSI_TERMS`).
 
 Images are float (H,W,3) in [0,1]; masks float (H,W) in [0,1].
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -77,3 +81,48 @@ def masked_mean_depth(depth: torch.Tensor, mask: torch.Tensor) -> torch.Tensor |
 def silhouette_loss(rendered_mask: torch.Tensor, target_mask: torch.Tensor) -> torch.Tensor:
     """Mean squared difference of soft coverage and the segmented mask (an addition to the paper's losses)."""
     return ((rendered_mask - target_mask) ** 2).mean()
+
+
+def geman_mcclure(sq: torch.Tensor, sigma2: float) -> torch.Tensor:
+    """Robust cost of squared errors, ~sq/sigma2 for small ones, saturating at 1 for large ones."""
+    return sq / (sq + sigma2)
+
+
+def keypoint_reprojection(uv: torch.Tensor, target: torch.Tensor, conf: torch.Tensor, sigma_px: float,
+                          tolerance_px: float = 0.0) -> torch.Tensor:
+    """Confidence-weighted Geman–McClure cost of projected joints (K,2) against detected keypoints (K,2) in pixels,
+    conf (K,) >= 0 (0: not detected); the weighted mean over keypoints, in [0, 1) (an addition to the paper).
+
+    Distances up to ``tolerance_px`` cost nothing: a detector's keypoints sit a few pixels off the body model's joints
+    (other joint definitions, its own errors), and the photometric term places the body better than that; the term
+    is there against gross errors such as a leg swung the wrong way."""
+    dist = (((uv - target) ** 2).sum(-1) + 1e-12).sqrt()
+    sq = (dist - tolerance_px).clamp_min(0.0) ** 2
+    return (conf * geman_mcclure(sq, sigma_px ** 2)).sum() / conf.sum().clamp_min(1e-8)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One named term of the HSI objective: ``weight`` is the FitConfig field that scales it (None: weight 1),
+    ``source`` "paper" (ZeroHSI's loss) or "addition" (zerohsi's; 0 in paper.yaml reproduces the paper)."""
+
+    name: str
+    weight: Optional[str]
+    source: str
+    what: str
+
+
+#: the HSI fit's objective, L = sum of weight x term; each is logged under fit/<name>
+HSI_TERMS: tuple[Term, ...] = (
+    Term("photometric", None, "paper", "(1-lambda) L1 + lambda D-SSIM of the render against the frame"),
+    Term("centroid", "w_center", "paper", "normalised 2-D centroid of the rendered vs segmented object mask (Eq. 11)"),
+    Term("depth", "w_depth", "paper", "object mean rendered depth vs its frame-0 depth"),
+    Term("centroid_human", "w_center_human", "addition", "the centroid term on the human mask"),
+    Term("silhouette", "w_mask", "addition", "soft coverage vs segmented mask, human and object"),
+    Term("keypoints", "w_keypoints", "addition", "robust 2-D reprojection of the body's joints on detected keypoints"),
+    Term("temporal", "w_temporal", "addition", "pull of orientation and body pose toward where the frame started"),
+)
+
+
+def term_weight(term: Term, cfg) -> float:
+    return 1.0 if term.weight is None else float(getattr(cfg, term.weight))

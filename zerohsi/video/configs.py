@@ -50,6 +50,10 @@ class ScriptedConfig:
 
     #: a Motion .npz to play instead of the instance's program (e.g. from `zerohsi motion import`)
     motion: Optional[str] = None
+    #: "start" moves a Motion file rigidly (turn about the vertical, horizontal shift) so its frame 0 stands where the
+    #: instance's initial state stands, facing its heading (the imported mocap's own placement usually leaves the
+    #: person outside the instance camera); "own" plays it where it was recorded
+    placement: str = "start"
     #: render backend for the test signal ("auto", "torch", "gsplat", ...)
     render_backend: str = "auto"
     #: how the test signal's pixels differ from the reconstruction's model (seed, avatar_color, gain, tint, noise,

@@ -47,12 +47,16 @@ class ScriptedTestSignal:
         self.motion_path = Path(cfg.motion).expanduser() if cfg.motion else None
         if self.motion_path is not None and not self.motion_path.is_file():
             raise UserError(f"Motion file '{self.motion_path}' does not exist; fix video.generator.options.motion.")
+        if cfg.placement not in ("start", "own"):
+            raise UserError(f"video.generator.options.placement is '{cfg.placement}'; use 'start' (anchor the motion "
+                            "at the instance's initial state) or 'own' (play it where it was recorded).")
 
     def cache_key(self) -> dict:
         key = {"source": "scripted-test-signal", "version": SIGNAL_VERSION, "render_backend": self.cfg.render_backend,
                "appearance": dataclasses.asdict(self.cfg.appearance)}
         if self.motion_path is not None:
             key["motion_sha256"] = hashlib.sha256(self.motion_path.read_bytes()).hexdigest()
+            key["placement"] = self.cfg.placement
         return key
 
     def request_key(self, request: VideoRequest) -> dict:
@@ -110,7 +114,10 @@ class ScriptedTestSignal:
         if setup.obj is not None:
             obj = (m.object_poses[sel] if m.object_poses is not None
                    else setup.object_pose0.detach().cpu().float().expand(len(sel), 4, 4).clone())
-        return Motion(m.body[sel], m.body_model, float(request.fps), obj, provenance=dict(m.provenance))
+        body = m.body[sel]
+        if self.cfg.placement == "start":
+            body = anchor_to_start(setup.avatar.body_model, body, setup.body0.detach())
+        return Motion(body, m.body_model, float(request.fps), obj, provenance=dict(m.provenance))
 
     def _seed(self, request: VideoRequest) -> int:
         return int(self.cfg.appearance.seed if self.cfg.appearance.seed is not None else request.seed)
@@ -147,6 +154,10 @@ class ScriptedTestSignal:
         workdir.mkdir(parents=True, exist_ok=True)
         motion.save(workdir / GT_MOTION)
         masks = {"human": np.stack(human)}
+        if not masks["human"].any():
+            log.warning("TEST SIGNAL: the person is not visible on any of the %d frames (outside the camera's view); "
+                        "the accuracy metrics of this run are invalid and will be skipped. Anchor the motion "
+                        "(video.generator.options.placement=start) or move it into view.", len(human))
         if obj_masks:
             masks["object"] = np.stack(obj_masks)
         atomic_savez(workdir / GT_MASKS, **masks)
@@ -155,6 +166,39 @@ class ScriptedTestSignal:
             "instance": motion.provenance.get("instance"), "appearance_gap": json.loads(json.dumps(
                 dataclasses.asdict(self.cfg.appearance))), "seed": seed,
         })
+
+
+def heading_deg(global_orient: torch.Tensor) -> torch.Tensor:
+    """(B,3) axis-angle root orientations -> (B,) yaw in degrees of the way the body faces (0: -Y, 90: +X)."""
+    from zerohsi.geometry import axis_angle_to_matrix
+
+    f = axis_angle_to_matrix(global_orient.double()) @ torch.tensor([0.0, -1.0, 0.0], dtype=torch.float64)
+    return torch.rad2deg(torch.atan2(f[:, 0], -f[:, 1]))
+
+
+def anchor_to_start(model, body, start):
+    """``body`` (T frames) moved rigidly — a turn about the vertical through its frame-0 pelvis and a horizontal
+    shift — so that its frame-0 pelvis is above ``start``'s and it faces ``start``'s heading; heights are kept (the
+    motion keeps its own floor contact)."""
+    from zerohsi.body.fitting import model_joints
+    from zerohsi.geometry import axis_angle_to_matrix, matrix_to_axis_angle
+
+    pelvis = model.core_joint_index()["pelvis"]
+    dev = getattr(model, "device", torch.device("cpu"))
+    first, start = body[:1].to(dev), start[:1].to(dev)
+    with torch.no_grad():
+        p_motion = model_joints(model, first)[0, pelvis].double().cpu()
+        p_start = model_joints(model, start.replace(shape=first.shape))[0, pelvis].double().cpu()
+    yaw = torch.deg2rad(heading_deg(start.global_orient.cpu()) - heading_deg(first.global_orient.cpu()))[0]
+    c, s = torch.cos(yaw), torch.sin(yaw)
+    Rz = torch.tensor([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]], dtype=torch.float64)
+    target = torch.stack([p_start[0], p_start[1], p_motion[2]])
+    dt = body.transl.dtype
+    # the body turns about its pelvis (transl moves the pelvis one-for-one): pelvis'_t = Rz (pelvis_t - p0) + target
+    t = body.transl.double().cpu()
+    transl = (t - t[:1]) @ Rz.T + (target - p_motion + t[0])[None]
+    orient = matrix_to_axis_angle(Rz @ axis_angle_to_matrix(body.global_orient.double().cpu()))
+    return body.replace(transl=transl.to(dt), global_orient=orient.to(dt))
 
 
 def _require_setup(request: VideoRequest):
