@@ -272,6 +272,14 @@ def test_imported_motion_is_anchored_at_the_start(dynamic_setup, tmp_path):
     torch.testing.assert_close(steps, torch.full((5,), 0.1), atol=1e-4, rtol=0)
     own = get_host().build("video_generator", "scripted", {"motion": str(tmp_path / "far.npz"), "placement": "own"})
     torch.testing.assert_close(own.ground_truth(req).body.transl, walk.transl)
+    # the clip's initial state (I0 and the fit's frame 0) is the played motion's first frame, placed as the clip is
+    anchored = get_host().build("video_generator", "scripted", {"motion": str(tmp_path / "far.npz")})
+    start = anchored.initial_body(dynamic_setup)
+    torch.testing.assert_close(start.transl, gt.body.transl[:1].to(start.transl), atol=1e-5, rtol=0)
+    torch.testing.assert_close(start.body_pose, gt.body.body_pose[:1].to(start.body_pose), atol=1e-5, rtol=0)
+    torch.testing.assert_close(own.initial_body(dynamic_setup).transl, walk.transl[:1].to(start.transl))
+    program = get_host().build("video_generator", "scripted", {})
+    assert program.initial_body(dynamic_setup) is None
     with pytest.raises(UserError, match="placement"):
         get_host().build("video_generator", "scripted", {"motion": str(tmp_path / "far.npz"), "placement": "x"})
 

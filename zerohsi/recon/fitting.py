@@ -207,7 +207,8 @@ class HSIFitting:
     def _initial_pose(self, t: int) -> torch.Tensor:
         if not (self.init.carry_previous or self.init.body is None):
             return self.init.body.body_pose[t].detach().to(self.pose[0])
-        k = float(self.cfg.extrapolate_pose)
+        # without OPT_body the poses are the initializer's as they are: nothing moves them on
+        k = float(self.cfg.extrapolate_pose) if self.cfg.opt_body else 0.0
         if k == 0.0 or t < 2:
             return self.pose[t - 1]
         # per joint: R_{t-1} (R_{t-2}^T R_{t-1})^k, the last change of each local rotation applied once more

@@ -180,6 +180,14 @@ class ClipRunner:
         cfg = self.cfg
         with self.store.timed("setup"):
             setup = build_setup(cfg, self.device)
+            # a generator whose clip starts from another state (the test signal playing a motion file) says which
+            start = getattr(self.host.build("video_generator", cfg.video.generator.name, cfg.video.generator.options),
+                            "initial_body", None)
+            body0 = start(setup) if callable(start) else None
+            if body0 is not None:
+                import dataclasses
+
+                setup = dataclasses.replace(setup, body0=body0)
         clips = max(1, int(cfg.chain.clips))
         prompts = list(cfg.chain.prompts) or [setup.prompt]
         results = []

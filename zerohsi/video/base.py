@@ -42,6 +42,10 @@ class VideoGenerator(Protocol):
       them, and another length resamples the stored clip instead of generating (paying for) it again;
     - ``request_key(request) -> JSON-able`` (default: none): anything else of the request that changes the output
       beyond first frame, prompt, seed and ``cache_key()`` (e.g. the scripted source's instance program).
+
+    And the runner reads ``initial_body(setup) -> BodyParams | None`` (default: none): a generator whose clip starts
+    from another state than the instance's (the test signal playing a motion file) says so, and that state becomes
+    the clip's initial state, from which I0 is rendered.
     """
 
     def cache_key(self) -> dict:

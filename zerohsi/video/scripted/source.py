@@ -99,6 +99,21 @@ class ScriptedTestSignal:
                                  motion_file=None if self.motion_path is None else str(self.motion_path))
         return motion
 
+    def initial_body(self, setup):
+        """The state the clip starts from when it plays a motion file: that motion's first frame (anchored to the
+        instance's start unless placement=own), so that I0, the clip and the fit's known frame 0 agree; None for
+        the instance's own program (which starts from the instance's initial state). The pipeline asks every
+        generator for this before it renders I0; like any initial state it is an input of the run."""
+        if self.motion_path is None:
+            return None
+        m = Motion.load(self.motion_path)
+        if m.body_model != setup.avatar.body_model.name:
+            return None  # refused with its own sentence when the clip is generated
+        first = m.body[:1]
+        if self.cfg.placement == "start":
+            first = anchor_to_start(setup.avatar.body_model, first, setup.body0.detach())
+        return first.to(setup.body0.transl).detach()
+
     def _motion_from_file(self, setup, request: VideoRequest) -> Motion:
         from zerohsi.video.resample import resample_indices
 
