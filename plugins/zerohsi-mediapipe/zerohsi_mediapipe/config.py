@@ -12,8 +12,8 @@ class MediaPipeConfig(KeypointsConfig):
     """BlazePose options on top of the keypoint fit's (``file`` and ``layout`` are not used: the detector supplies
     the keypoints).
 
-    start defaults to "previous" here: on the test signal, starting each frame from the keypoint-fitted pose measured worse
-    (98 mm MPJPE over 20 demo frames) than from the previous fitted pose with the keypoints as the fit's evidence
+    start defaults to "previous" here: on the test signal, starting each frame from the keypoint-fitted pose measured
+    worse (98 mm MPJPE over 20 demo frames) than from the previous fitted pose with the keypoints as the fit's evidence
     (66 mm): one view's keypoints leave the depth of the limbs open, the previous frame does not.
     """
 
