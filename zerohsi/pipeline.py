@@ -8,22 +8,27 @@ so a paid video is never bought twice; tracking and fitting checkpoint every fra
 
 from __future__ import annotations
 
-import logging
-import shutil
-import time
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Optional
+# Before torch is imported: passive OpenMP waiting for `zerohsi.run` callers too (see zerohsi/threads.py).
+from zerohsi.threads import configure_environment
 
-import numpy as np
-import torch
+configure_environment()
 
-from zerohsi.cameras import Camera
-from zerohsi.config import RunConfig, load_config, load_saved_config, save_config
-from zerohsi.errors import UserError
-from zerohsi.motion import Motion
-from zerohsi.segment.masks import Masks
-from zerohsi.setup import Setup, initial_body
+import logging  # noqa: E402
+import shutil  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, Optional  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from zerohsi.cameras import Camera  # noqa: E402
+from zerohsi.config import RunConfig, load_config, load_saved_config, save_config  # noqa: E402
+from zerohsi.errors import UserError  # noqa: E402
+from zerohsi.motion import Motion  # noqa: E402
+from zerohsi.segment.masks import Masks  # noqa: E402
+from zerohsi.setup import Setup, initial_body  # noqa: E402
 
 log = logging.getLogger("zerohsi")
 

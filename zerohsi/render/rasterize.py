@@ -47,9 +47,43 @@ class Binning:
     tile: int = TILE
 
 
+def tile_touches(local_mean: torch.Tensor, conics: torch.Tensor, opacities: torch.Tensor, tile: int = TILE
+                 ) -> torch.Tensor:
+    """(P,) whether a Gaussian can reach alpha >= 1/255 at some pixel centre of a tile.
+
+    local_mean (P,2) the mean in tile-local pixel coordinates, conics (P,3), opacities (P,). The screen box of a
+    Gaussian also covers tiles its ellipse misses (the corners of the box, most of the box of a thin diagonal
+    splat); such a pair has alpha below 1/255 on the whole tile, so compositing skips every one of its pixels and
+    dropping it changes nothing but the work. The test takes the minimum of the quadratic form over the rectangle of
+    pixel centres (the mean when inside, else the best point on the nearest edges), a bound on its minimum over the
+    centres themselves, with a small margin against rounding."""
+    lo, hi = 0.5, tile - 0.5
+    a, b, c = conics.unbind(-1)
+    mx, my = local_mean.unbind(-1)
+    a, c = a.clamp_min(1e-12), c.clamp_min(1e-12)
+    q = torch.zeros_like(mx)  # 0 when the mean lies inside the rectangle
+    inside = (mx >= lo) & (mx <= hi) & (my >= lo) & (my <= hi)
+    best = torch.full_like(mx, float("inf"))
+    for u0 in (lo, hi):  # vertical edges: dx fixed, best dy clamped to the edge
+        dx = u0 - mx
+        dy = ((my - b * dx / c).clamp(lo, hi)) - my
+        best = torch.minimum(best, a * dx * dx + 2 * b * dx * dy + c * dy * dy)
+    for v0 in (lo, hi):  # horizontal edges
+        dy = v0 - my
+        dx = ((mx - b * dy / a).clamp(lo, hi)) - mx
+        best = torch.minimum(best, a * dx * dx + 2 * b * dx * dy + c * dy * dy)
+    q = torch.where(inside, q, best)
+    limit = 2.0 * torch.log((255.0 * opacities).clamp_min(1e-12))
+    return q <= limit * (1 + 1e-4) + 1e-3
+
+
 def bin_tiles(means2d: torch.Tensor, radii: torch.Tensor, depths: torch.Tensor, width: int, height: int,
-              chunk: int = 64, tile_size: int = TILE) -> Binning:
-    """Assign visible Gaussians (radii (N,2) > 0) to tiles, depth-sorted, chunked. No gradients flow through binning."""
+              chunk: int = 64, tile_size: int = TILE, conics: torch.Tensor | None = None,
+              opacities: torch.Tensor | None = None) -> Binning:
+    """Assign visible Gaussians (radii (N,2) > 0) to tiles, depth-sorted, chunked. No gradients flow through binning.
+
+    With ``conics`` and ``opacities`` (N,3)/(N,), tiles inside a Gaussian's box that its visible footprint misses
+    are left out (:func:`tile_touches`; the image is the same, with less to composite)."""
     dev = means2d.device
     ts = int(tile_size)
     tiles_x, tiles_y = -(-width // ts), -(-height // ts)
@@ -71,6 +105,11 @@ def bin_tiles(means2d: torch.Tensor, radii: torch.Tensor, depths: torch.Tensor, 
         k = torch.arange(len(owner), device=dev) - start[owner]
         nxo = nx[owner].clamp_min(1)
         tile = (y0[owner] + k // nxo) * tiles_x + x0[owner] + k % nxo
+        if conics is not None and opacities is not None and len(tile):
+            g = vis[owner]
+            origin = torch.stack([(tile % tiles_x) * ts, (tile // tiles_x) * ts], -1).to(m.dtype)
+            hit = tile_touches(means2d.detach()[g] - origin, conics.detach()[g], opacities.detach()[g], ts)
+            owner, tile = owner[hit], tile[hit]
         tile, perm = torch.sort(tile, stable=True)
         pair_gauss = vis[owner[perm]]
         per_tile = torch.bincount(tile, minlength=tiles_x * tiles_y)

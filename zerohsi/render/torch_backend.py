@@ -14,14 +14,15 @@ from zerohsi.render.rasterize import bin_tiles, composite, pair_coefficients, un
 
 def rasterize_torch(gaussians: Gaussians, camera: Camera, values: torch.Tensor, background: torch.Tensor,
                     options: Any, *, chunk: int = 64, tile_size: int = 8, custom_backward: bool = True,
-                    extent_sigma: float = 3.33, opacity_aware: bool = True
+                    extent_sigma: float = 3.33, opacity_aware: bool = True, tile_cull: bool = True
                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, dict[str, Any]]:
     """values (N,C), background (C,) -> image (H,W,C), expected depth (H,W), alpha (H,W), meta.
 
     ``custom_backward=False`` uses plain autograd through the compositing (the reference path). Screen extents
     follow gsplat: 3.33σ shrunk to where alpha can still reach 1/255 (``opacity_aware``), so every pixel a Gaussian
     can visibly touch is composited whatever the tile size; ``extent_sigma=3, opacity_aware=False`` is the original
-    3DGS cut-off. ``tile_size``/``chunk`` trade speed for memory and never change the image.
+    3DGS cut-off. ``tile_size``/``chunk`` trade speed for memory and never change the image; nor does
+    ``tile_cull`` (drop the tiles of a Gaussian's box its visible footprint misses; False bins the whole box).
     """
     K = camera.K.to(gaussians.means)
     w2c = camera.world_to_cam.to(gaussians.means)
@@ -30,7 +31,8 @@ def rasterize_torch(gaussians: Gaussians, camera: Camera, values: torch.Tensor, 
                 near_plane=options.near_plane, far_plane=options.far_plane, eps2d=options.eps2d,
                 antialiased=options.antialiased, extent_sigma=extent_sigma,
                 opacity_aware=opacity_aware)
-    binning = bin_tiles(p.means2d, p.radii, p.depths, W, H, chunk=chunk, tile_size=tile_size)
+    binning = bin_tiles(p.means2d, p.radii, p.depths, W, H, chunk=chunk, tile_size=tile_size,
+                        conics=p.conics if tile_cull else None, opacities=p.opacities if tile_cull else None)
     coef = pair_coefficients(p.means2d, p.conics, p.opacities, binning)
     vals = torch.cat([values, p.depths[:, None]], 1).index_select(0, binning.pair_gauss)  # see pair_coefficients
     bg = torch.cat([background, background.new_zeros(1)])
