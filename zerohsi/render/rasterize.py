@@ -18,6 +18,7 @@ that replays the saved chunks back to front: about 1.5x faster and 3x less memor
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -203,27 +204,43 @@ def composite_reference(coef: torch.Tensor, values: torch.Tensor, binning: Binni
     return acc + T[..., None] * background, T
 
 
+@functools.cache
+def _just_below(value: float, dtype: torch.dtype) -> float:
+    """The largest ``dtype`` number below ``value`` as rounded to ``dtype`` (``x > it`` is ``x >= value``)."""
+    v = torch.tensor(value, dtype=dtype)
+    return float(torch.nextafter(v, torch.zeros_like(v)))
+
+
 def _chunk_weights_fast(lin: torch.Tensor, T_in: torch.Tensor, open_in: torch.Tensor
                         ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """No-grad twin of :func:`_chunk_alpha` in the (A,K,p) layout, in place on ``lin``.
 
-    Transmittance comes from a cumulative product (no log/exp round trip). Returns alpha used (A,K,p),
-    weights alpha·T_before (A,K,p), outgoing transmittance (A,p) and "still compositing" flags (A,p)."""
+    Transmittance comes from a cumulative product (no log/exp round trip) that starts from the incoming one, so it
+    is absolute throughout; every step writes into a buffer of its own or in place (each full pass over the chunk
+    costs about as much as the arithmetic). Returns alpha used (A,K,p), weights alpha·T_before (A,K,p), outgoing
+    transmittance (A,p) and "still compositing" flags (A,p)."""
+    A, K, _ = lin.shape
     alpha = lin.clamp_min_(_LOG_FLOOR).exp_()
     alpha.clamp_max_(ALPHA_MAX)
-    alpha.masked_fill_(alpha < ALPHA_MIN, 0.0)
-    one_minus = torch.rsub(alpha, 1.0)
-    T_after = torch.cumprod(one_minus, 1)  # transmittance after each Gaussian, relative to T_in
-    # drop k once T_in * T_after_k < 1e-4: a suffix along K (the product only falls)
-    drop = T_after < (T_MIN / T_in.clamp_min(1e-30))[:, None, :]
+    torch.nn.functional.threshold_(alpha, _just_below(ALPHA_MIN, alpha.dtype), 0.0)  # alpha < 1/255 -> 0
+    # TB[:, k] = transmittance before Gaussian k = T_in * prod_{j<k} (1 - alpha_j)
+    TB = torch.empty_like(alpha)
+    TB[:, 0] = T_in
+    torch.sub(1.0, alpha[:, :-1], out=TB[:, 1:])
+    TB.cumprod_(1)
+    last_after = TB[:, -1] * torch.rsub(alpha[:, -1], 1.0)  # (A,p) transmittance after the chunk's last Gaussian
+    # drop k once the transmittance after it, TB[:, k+1], falls below 1e-4: a suffix along K (it only falls)
+    drop = torch.empty(alpha.shape, dtype=torch.bool, device=alpha.device)
+    torch.lt(TB[:, 1:], T_MIN, out=drop[:, :-1])
+    torch.lt(last_after, T_MIN, out=drop[:, -1])
     if not bool(open_in.all()):
         drop |= ~open_in[:, None, :]
-    n_keep = drop.shape[1] - drop.sum(1, keepdim=True, dtype=torch.int32)  # int32: bool sums are slow otherwise
-    last = torch.gather(T_after, 1, (n_keep.long() - 1).clamp_min(0)).squeeze(1)
-    T_out = T_in * torch.where(n_keep.squeeze(1) > 0, last, torch.ones_like(last))
+    n_keep = K - drop.sum(1, keepdim=True, dtype=torch.int32)  # int32: bool sums are slow otherwise
+    # outgoing transmittance: the one before the first dropped Gaussian, or after the last when none is dropped
+    first_dropped = torch.gather(TB, 1, n_keep.clamp_max(K - 1).long()).squeeze(1)
+    T_out = torch.where(n_keep.squeeze(1) < K, first_dropped, last_after)
     alpha.masked_fill_(drop, 0.0)
-    # weight = alpha * T_in * T_before, T_before = T_after / (1 - alpha) (1 - alpha >= 0.01)
-    w = T_after.div_(one_minus).mul_(alpha).mul_(T_in[:, None, :])
+    w = TB.mul_(alpha)
     return alpha, w, T_out, ~drop[:, -1]
 
 
