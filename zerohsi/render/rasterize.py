@@ -302,9 +302,12 @@ class _Composite(torch.autograd.Function):
             S_t = S[tiles]
             csum = torch.cumsum(wG, 1)
             total = csum[:, -1].clone()
-            # d(loss)/d(log alpha) = w·G - alpha/(1-alpha) · S_after, S_after = S_t + sum_{j>k} w_j G_j
-            S_after = csum.neg_().add_((total + S_t)[:, None, :])
-            d_lin = wG.sub_(S_after.mul_(alpha).div_(torch.rsub(alpha, 1.0)))
+            # d(loss)/d(log alpha) = w·G - alpha/(1-alpha) · S_after, S_after = S_t + sum_{j>k} w_j G_j;
+            # in place, in as few full passes as possible: csum becomes -S_after, ratio alpha/(1-alpha)
+            neg_S_after = csum.sub_((total + S_t)[:, None, :])
+            ratio = torch.rsub(alpha, 1.0)
+            torch.div(alpha, ratio, out=ratio)
+            d_lin = wG.addcmul_(neg_S_after, ratio)
             d_lin.masked_fill_(alpha >= ALPHA_MAX, 0.0)  # clamped at 0.99: no gradient
             flat = idx.reshape(-1)
             g_coef.index_add_(0, flat, torch.mm(d_lin.view(A * K, -1), basis))
