@@ -34,9 +34,9 @@ class SubmititExecutor:
                 params["slurm_partition"] = self.cfg.slurm_partition
         ex.update_parameters(name="zerohsi-bench", **params)
         # jobs inherit this environment (passive OpenMP waiting, set before their torch loads) and size torch's
-        # threads to the CPUs each job was given
+        # threads to the CPUs each job was given; "debug" jobs run in this process, whose threads stay as they are
         configure_environment()
-        job_fn = with_threads(fn, self.cfg.cpus_per_task)
+        job_fn = fn if ex.cluster == "debug" else with_threads(fn, self.cfg.cpus_per_task)
         pending = {}
         for spec in specs:
             pending[ex.submit(job_fn, spec, run_fn)] = spec
