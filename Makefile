@@ -26,7 +26,10 @@ $(BIN)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]" $(foreach p,$(PLUGIN_DIRS),-e $(p))
 	touch $@
 
+# anny's body-model cache (~800 MB under ~/.cache/anny or $$ANNY_CACHE_DIR) takes a minute or two to build; build it
+# here, once, instead of on the first run (a no-op of a few seconds once it exists).
 install: $(BIN)/.installed
+	$(BIN)/python -c "from zerohsi.body.anny_model import AnnyBody, anny_cache_ready; anny_cache_ready() or AnnyBody()"
 
 # Marks the venv installed, so `make test` / `make demo` afterwards keep the CPU build.
 install-cpu:

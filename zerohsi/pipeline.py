@@ -8,17 +8,22 @@ so a paid video is never bought twice; tracking and fitting checkpoint every fra
 
 from __future__ import annotations
 
-import logging
-import shutil
-import time
-from pathlib import Path
-from typing import Any
+# Before torch is imported: passive OpenMP waiting for `zerohsi.run` callers too (see zerohsi/threads.py).
+from zerohsi.threads import configure_environment
 
-from zerohsi.clip_setup import build_setup
-from zerohsi.composition import composite, make_render_fn, render_first_frame, resolve_device
-from zerohsi.config import RunConfig, load_config, load_saved_config, save_config
-from zerohsi.errors import UserError
-from zerohsi.recon.runner import ClipRunner, RunResult
+configure_environment()
+
+import logging  # noqa: E402
+import shutil  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from zerohsi.clip_setup import build_setup  # noqa: E402
+from zerohsi.composition import composite, make_render_fn, render_first_frame, resolve_device  # noqa: E402
+from zerohsi.config import RunConfig, load_config, load_saved_config, save_config  # noqa: E402
+from zerohsi.errors import UserError  # noqa: E402
+from zerohsi.recon.runner import ClipRunner, RunResult  # noqa: E402
 
 log = logging.getLogger("zerohsi")
 

@@ -12,8 +12,9 @@ Skeleton: anny's default rig, 104 bones (root at the pelvis, legs, toes, spine, 
 Frames: anny's native frame already is zerohsi's body frame (+Z up, the body faces -Y, its left side is +X), the
 frame SMPL-X bodies take once converted from Y-up, so no axis change is needed at this boundary.
 
-First use: anny builds a model cache (~800 MB) under ``~/.cache/anny`` (or ``$ANNY_CACHE_DIR``); this takes about a
-minute once and a fraction of a second afterwards. A message on stderr says so while it happens.
+First use: anny builds a model cache (~800 MB) under ``~/.cache/anny`` (or ``$ANNY_CACHE_DIR``); this takes a minute
+or two once and a fraction of a second afterwards. ``make install`` builds it, so that no run pays for it; otherwise
+the first instantiation does, with a message on stderr while it happens.
 """
 
 from __future__ import annotations

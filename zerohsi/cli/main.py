@@ -6,16 +6,21 @@ Each command group lives in its own import-light module under ``zerohsi/cli/``.
 
 from __future__ import annotations
 
-import importlib
-import os
-import sys
-from typing import Optional
+# Before anything imports torch: OpenMP reads its waiting policy once, when torch loads it (see zerohsi/threads.py).
+from zerohsi.threads import configure_environment
 
-import typer
-from rich.console import Console
+configure_environment()
 
-import zerohsi
-from zerohsi.errors import UserError
+import importlib  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+from typing import Optional  # noqa: E402
+
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+
+import zerohsi  # noqa: E402
+from zerohsi.errors import UserError  # noqa: E402
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 

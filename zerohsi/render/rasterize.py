@@ -18,6 +18,7 @@ that replays the saved chunks back to front: about 1.5x faster and 3x less memor
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -47,9 +48,43 @@ class Binning:
     tile: int = TILE
 
 
+def tile_touches(local_mean: torch.Tensor, conics: torch.Tensor, opacities: torch.Tensor, tile: int = TILE
+                 ) -> torch.Tensor:
+    """(P,) whether a Gaussian can reach alpha >= 1/255 at some pixel centre of a tile.
+
+    local_mean (P,2) the mean in tile-local pixel coordinates, conics (P,3), opacities (P,). The screen box of a
+    Gaussian also covers tiles its ellipse misses (the corners of the box, most of the box of a thin diagonal
+    splat); such a pair has alpha below 1/255 on the whole tile, so compositing skips every one of its pixels and
+    dropping it changes nothing but the work. The test takes the minimum of the quadratic form over the rectangle of
+    pixel centres (the mean when inside, else the best point on the nearest edges), a bound on its minimum over the
+    centres themselves, with a small margin against rounding."""
+    lo, hi = 0.5, tile - 0.5
+    a, b, c = conics.unbind(-1)
+    mx, my = local_mean.unbind(-1)
+    a, c = a.clamp_min(1e-12), c.clamp_min(1e-12)
+    q = torch.zeros_like(mx)  # 0 when the mean lies inside the rectangle
+    inside = (mx >= lo) & (mx <= hi) & (my >= lo) & (my <= hi)
+    best = torch.full_like(mx, float("inf"))
+    for u0 in (lo, hi):  # vertical edges: dx fixed, best dy clamped to the edge
+        dx = u0 - mx
+        dy = ((my - b * dx / c).clamp(lo, hi)) - my
+        best = torch.minimum(best, a * dx * dx + 2 * b * dx * dy + c * dy * dy)
+    for v0 in (lo, hi):  # horizontal edges
+        dy = v0 - my
+        dx = ((mx - b * dy / a).clamp(lo, hi)) - mx
+        best = torch.minimum(best, a * dx * dx + 2 * b * dx * dy + c * dy * dy)
+    q = torch.where(inside, q, best)
+    limit = 2.0 * torch.log((255.0 * opacities).clamp_min(1e-12))
+    return q <= limit * (1 + 1e-4) + 1e-3
+
+
 def bin_tiles(means2d: torch.Tensor, radii: torch.Tensor, depths: torch.Tensor, width: int, height: int,
-              chunk: int = 64, tile_size: int = TILE) -> Binning:
-    """Assign visible Gaussians (radii (N,2) > 0) to tiles, depth-sorted, chunked. No gradients flow through binning."""
+              chunk: int = 64, tile_size: int = TILE, conics: torch.Tensor | None = None,
+              opacities: torch.Tensor | None = None) -> Binning:
+    """Assign visible Gaussians (radii (N,2) > 0) to tiles, depth-sorted, chunked. No gradients flow through binning.
+
+    With ``conics`` and ``opacities`` (N,3)/(N,), tiles inside a Gaussian's box that its visible footprint misses
+    are left out (:func:`tile_touches`; the image is the same, with less to composite)."""
     dev = means2d.device
     ts = int(tile_size)
     tiles_x, tiles_y = -(-width // ts), -(-height // ts)
@@ -71,6 +106,11 @@ def bin_tiles(means2d: torch.Tensor, radii: torch.Tensor, depths: torch.Tensor, 
         k = torch.arange(len(owner), device=dev) - start[owner]
         nxo = nx[owner].clamp_min(1)
         tile = (y0[owner] + k // nxo) * tiles_x + x0[owner] + k % nxo
+        if conics is not None and opacities is not None and len(tile):
+            g = vis[owner]
+            origin = torch.stack([(tile % tiles_x) * ts, (tile // tiles_x) * ts], -1).to(m.dtype)
+            hit = tile_touches(means2d.detach()[g] - origin, conics.detach()[g], opacities.detach()[g], ts)
+            owner, tile = owner[hit], tile[hit]
         tile, perm = torch.sort(tile, stable=True)
         pair_gauss = vis[owner[perm]]
         per_tile = torch.bincount(tile, minlength=tiles_x * tiles_y)
@@ -164,27 +204,43 @@ def composite_reference(coef: torch.Tensor, values: torch.Tensor, binning: Binni
     return acc + T[..., None] * background, T
 
 
+@functools.cache
+def _just_below(value: float, dtype: torch.dtype) -> float:
+    """The largest ``dtype`` number below ``value`` as rounded to ``dtype`` (``x > it`` is ``x >= value``)."""
+    v = torch.tensor(value, dtype=dtype)
+    return float(torch.nextafter(v, torch.zeros_like(v)))
+
+
 def _chunk_weights_fast(lin: torch.Tensor, T_in: torch.Tensor, open_in: torch.Tensor
                         ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """No-grad twin of :func:`_chunk_alpha` in the (A,K,p) layout, in place on ``lin``.
 
-    Transmittance comes from a cumulative product (no log/exp round trip). Returns alpha used (A,K,p),
-    weights alpha·T_before (A,K,p), outgoing transmittance (A,p) and "still compositing" flags (A,p)."""
+    Transmittance comes from a cumulative product (no log/exp round trip) that starts from the incoming one, so it
+    is absolute throughout; every step writes into a buffer of its own or in place (each full pass over the chunk
+    costs about as much as the arithmetic). Returns alpha used (A,K,p), weights alpha·T_before (A,K,p), outgoing
+    transmittance (A,p) and "still compositing" flags (A,p)."""
+    A, K, _ = lin.shape
     alpha = lin.clamp_min_(_LOG_FLOOR).exp_()
     alpha.clamp_max_(ALPHA_MAX)
-    alpha.masked_fill_(alpha < ALPHA_MIN, 0.0)
-    one_minus = torch.rsub(alpha, 1.0)
-    T_after = torch.cumprod(one_minus, 1)  # transmittance after each Gaussian, relative to T_in
-    # drop k once T_in * T_after_k < 1e-4: a suffix along K (the product only falls)
-    drop = T_after < (T_MIN / T_in.clamp_min(1e-30))[:, None, :]
+    torch.nn.functional.threshold_(alpha, _just_below(ALPHA_MIN, alpha.dtype), 0.0)  # alpha < 1/255 -> 0
+    # TB[:, k] = transmittance before Gaussian k = T_in * prod_{j<k} (1 - alpha_j)
+    TB = torch.empty_like(alpha)
+    TB[:, 0] = T_in
+    torch.sub(1.0, alpha[:, :-1], out=TB[:, 1:])
+    TB.cumprod_(1)
+    last_after = TB[:, -1] * torch.rsub(alpha[:, -1], 1.0)  # (A,p) transmittance after the chunk's last Gaussian
+    # drop k once the transmittance after it, TB[:, k+1], falls below 1e-4: a suffix along K (it only falls)
+    drop = torch.empty(alpha.shape, dtype=torch.bool, device=alpha.device)
+    torch.lt(TB[:, 1:], T_MIN, out=drop[:, :-1])
+    torch.lt(last_after, T_MIN, out=drop[:, -1])
     if not bool(open_in.all()):
         drop |= ~open_in[:, None, :]
-    n_keep = drop.shape[1] - drop.sum(1, keepdim=True, dtype=torch.int32)  # int32: bool sums are slow otherwise
-    last = torch.gather(T_after, 1, (n_keep.long() - 1).clamp_min(0)).squeeze(1)
-    T_out = T_in * torch.where(n_keep.squeeze(1) > 0, last, torch.ones_like(last))
+    n_keep = K - drop.sum(1, keepdim=True, dtype=torch.int32)  # int32: bool sums are slow otherwise
+    # outgoing transmittance: the one before the first dropped Gaussian, or after the last when none is dropped
+    first_dropped = torch.gather(TB, 1, n_keep.clamp_max(K - 1).long()).squeeze(1)
+    T_out = torch.where(n_keep.squeeze(1) < K, first_dropped, last_after)
     alpha.masked_fill_(drop, 0.0)
-    # weight = alpha * T_in * T_before, T_before = T_after / (1 - alpha) (1 - alpha >= 0.01)
-    w = T_after.div_(one_minus).mul_(alpha).mul_(T_in[:, None, :])
+    w = TB.mul_(alpha)
     return alpha, w, T_out, ~drop[:, -1]
 
 
@@ -246,9 +302,12 @@ class _Composite(torch.autograd.Function):
             S_t = S[tiles]
             csum = torch.cumsum(wG, 1)
             total = csum[:, -1].clone()
-            # d(loss)/d(log alpha) = w·G - alpha/(1-alpha) · S_after, S_after = S_t + sum_{j>k} w_j G_j
-            S_after = csum.neg_().add_((total + S_t)[:, None, :])
-            d_lin = wG.sub_(S_after.mul_(alpha).div_(torch.rsub(alpha, 1.0)))
+            # d(loss)/d(log alpha) = w·G - alpha/(1-alpha) · S_after, S_after = S_t + sum_{j>k} w_j G_j;
+            # in place, in as few full passes as possible: csum becomes -S_after, ratio alpha/(1-alpha)
+            neg_S_after = csum.sub_((total + S_t)[:, None, :])
+            ratio = torch.rsub(alpha, 1.0)
+            torch.div(alpha, ratio, out=ratio)
+            d_lin = wG.addcmul_(neg_S_after, ratio)
             d_lin.masked_fill_(alpha >= ALPHA_MAX, 0.0)  # clamped at 0.99: no gradient
             flat = idx.reshape(-1)
             g_coef.index_add_(0, flat, torch.mm(d_lin.view(A * K, -1), basis))

@@ -11,6 +11,7 @@ from pathlib import Path
 from zerohsi.bench.executors.base import crashed_record
 from zerohsi.bench.executors.configs import SubmititConfig
 from zerohsi.errors import UserError
+from zerohsi.threads import configure_environment, with_threads
 
 
 class SubmititExecutor:
@@ -32,9 +33,13 @@ class SubmititExecutor:
             if self.cfg.slurm_partition:
                 params["slurm_partition"] = self.cfg.slurm_partition
         ex.update_parameters(name="zerohsi-bench", **params)
+        # jobs inherit this environment (passive OpenMP waiting, set before their torch loads) and size torch's
+        # threads to the CPUs each job was given; "debug" jobs run in this process, whose threads stay as they are
+        configure_environment()
+        job_fn = fn if ex.cluster == "debug" else with_threads(fn, self.cfg.cpus_per_task)
         pending = {}
         for spec in specs:
-            pending[ex.submit(fn, spec, run_fn)] = spec
+            pending[ex.submit(job_fn, spec, run_fn)] = spec
         while pending:
             finished = [job for job in pending if job.done()]
             if not finished:
