@@ -11,8 +11,8 @@ import zerohsi
 #: lowest first; a module belongs to the first layer whose prefix it starts with (the longest prefix wins)
 LAYERS: list[tuple[str, ...]] = [
     # core types and helpers (the data types of DESIGN.md included, wherever their module lives)
-    ("zerohsi.errors", "zerohsi.io", "zerohsi.devices", "zerohsi.threads", "zerohsi.safe_pickle", "zerohsi.geometry", "zerohsi.cameras",
-     "zerohsi.gaussians", "zerohsi.ply", "zerohsi.body.params", "zerohsi.motion", "zerohsi.segment.masks",
+    ("zerohsi.errors", "zerohsi.io", "zerohsi.devices", "zerohsi.threads", "zerohsi.safe_pickle", "zerohsi.geometry",
+     "zerohsi.cameras", "zerohsi.gaussians", "zerohsi.ply", "zerohsi.body.params", "zerohsi.motion", "zerohsi.segment.masks",
      "zerohsi.video.video", "zerohsi.config.schema", "zerohsi.config.validate", "zerohsi.plugins"),
     ("zerohsi.body", "zerohsi.scenes", "zerohsi.render"),
     # composition and set-up; loading a run config reads instance files, so it sits here too
