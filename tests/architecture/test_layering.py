@@ -13,7 +13,8 @@ LAYERS: list[tuple[str, ...]] = [
     # core types and helpers (the data types of DESIGN.md included, wherever their module lives)
     ("zerohsi.errors", "zerohsi.io", "zerohsi.devices", "zerohsi.threads", "zerohsi.safe_pickle", "zerohsi.geometry",
      "zerohsi.cameras", "zerohsi.gaussians", "zerohsi.ply", "zerohsi.body.params", "zerohsi.motion",
-     "zerohsi.segment.masks", "zerohsi.video.video", "zerohsi.config.schema", "zerohsi.config.validate", "zerohsi.plugins"),
+     "zerohsi.segment.masks", "zerohsi.video.video", "zerohsi.config.schema", "zerohsi.config.validate",
+     "zerohsi.plugins"),
     ("zerohsi.body", "zerohsi.scenes", "zerohsi.render"),
     # composition and set-up; loading a run config reads instance files, so it sits here too
     ("zerohsi.composition", "zerohsi.clip_setup", "zerohsi.provenance", "zerohsi.config"),
