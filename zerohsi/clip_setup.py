@@ -65,7 +65,7 @@ def initial_body(instance: Instance, scene: Scene, body_model) -> BodyParams:
 def build_setup(cfg: RunConfig, device: torch.device | None = None) -> Setup:
     """Scene, object, avatar, initial state and camera of the configured instance."""
     from zerohsi.body.avatar import Avatar
-    from zerohsi.composition import resolve_device
+    from zerohsi.devices import resolve_device
     from zerohsi.plugins import get_host
     from zerohsi.scenes.instance_file import resolve_instance
 

@@ -1,6 +1,7 @@
 """Putting a clip's parts together for the renderer: the one composition of scene + avatar + object Gaussians
-that every caller uses (first frame, the test signal, fitting previews, output videos), the first frame I0 with its
-masks, the configured render function and device.
+used by the first frame, the test signal and the output videos (HSI fitting still assembles its own, keeping the
+scene's Gaussians from one iteration to the next), the first frame I0 with its masks, and the configured render
+function.
 
 Layering: this module sits below the stages (recon, outputs, video, segment) and above body, scenes and render;
 it never imports the pipeline.
@@ -12,8 +13,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-
-from zerohsi.devices import resolve_device  # noqa: F401 - the run's device, re-exported beside the render function
 
 if TYPE_CHECKING:
     from zerohsi.cameras import Camera

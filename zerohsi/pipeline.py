@@ -20,8 +20,9 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 from zerohsi.clip_setup import build_setup  # noqa: E402
-from zerohsi.composition import composite, make_render_fn, render_first_frame, resolve_device  # noqa: E402
+from zerohsi.composition import composite, make_render_fn, render_first_frame  # noqa: E402
 from zerohsi.config import RunConfig, load_config, load_saved_config, save_config  # noqa: E402
+from zerohsi.devices import resolve_device  # noqa: E402
 from zerohsi.errors import UserError  # noqa: E402
 from zerohsi.recon.runner import ClipRunner, RunResult  # noqa: E402
 

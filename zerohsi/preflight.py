@@ -154,12 +154,13 @@ def problems(cfg: RunConfig, run_dir: Optional[os.PathLike | str] = None, instan
     found = range_problems(cfg)
     found += instance_problems(cfg) if instance else []
     found += component_problems(cfg)
-    if cfg.device.startswith("cuda"):
-        import torch
+    if cfg.device.startswith("cuda"):  # a well-formed CUDA device: is there one (the run's own rule)?
+        from zerohsi.devices import resolve_device
 
-        if not torch.cuda.is_available():
-            found.append(f"device={cfg.device} was requested but CUDA is not available; use device=auto or "
-                         "device=cpu.")
+        try:
+            resolve_device(cfg.device)
+        except UserError as exc:
+            found.append(str(exc))
     found += output_problems(run_dir if run_dir is not None else cfg.output_dir)
     return found
 

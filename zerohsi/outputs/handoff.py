@@ -36,7 +36,8 @@ def export_first_frame(cfg: RunConfig, out_dir: str | Path) -> dict[str, Any]:
     expect.json) and return the expectations written. Placement problems raise a UserError before any file is
     written."""
     from zerohsi.clip_setup import build_setup
-    from zerohsi.composition import make_render_fn, render_first_frame, resolve_device
+    from zerohsi.composition import make_render_fn, render_first_frame
+    from zerohsi.devices import resolve_device
     from zerohsi.io import atomic_path, atomic_savez, atomic_write_json
     from zerohsi.scenes.instance_file import load_instance_file
     from zerohsi.scenes.scene import GEOMETRY_SOURCES

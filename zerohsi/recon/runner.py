@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 from dataclasses import dataclass, field
@@ -57,7 +58,8 @@ def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
 
 class ClipRunner:
     def __init__(self, cfg: RunConfig, run_dir: Path, progress: bool = True) -> None:
-        from zerohsi.composition import make_render_fn, resolve_device
+        from zerohsi.composition import make_render_fn
+        from zerohsi.devices import resolve_device
 
         self.cfg = cfg
         self.run_dir = Path(run_dir)
@@ -67,6 +69,12 @@ class ClipRunner:
         self.background = torch.tensor(cfg.render.background, dtype=torch.float32, device=self.device)
         self.store = StageStore(self.run_dir)
         self.host = get_host()
+
+    @functools.cached_property
+    def generator(self):
+        """The run's video generator, built once for the initial state and every clip."""
+        vg = self.cfg.video.generator
+        return self.host.build("video_generator", vg.name, vg.options, "video.generator.options")
 
     # -- helpers -----------------------------------------------------------------------------------------------
     def _loop(self, stage_dir: Path):
@@ -85,8 +93,8 @@ class ClipRunner:
         from zerohsi.video.cache import cached_generate
         from zerohsi.video.resample import resample_video
 
+        generator = self.generator
         vc = self.cfg.video
-        generator = self.host.build("video_generator", vc.generator.name, vc.generator.options)
         workdir = self.run_dir / "work" / f"video{clip}"
         workdir.mkdir(parents=True, exist_ok=True)
         request = VideoRequest(first_frame=first_frame, prompt=prompt, seed=self.cfg.seed + clip,
@@ -181,8 +189,7 @@ class ClipRunner:
         with self.store.timed("setup"):
             setup = build_setup(cfg, self.device)
             # a generator whose clip starts from another state (the test signal playing a motion file) says which
-            start = getattr(self.host.build("video_generator", cfg.video.generator.name, cfg.video.generator.options),
-                            "initial_body", None)
+            start = getattr(self.generator, "initial_body", None)
             body0 = start(setup) if callable(start) else None
             if body0 is not None:
                 import dataclasses

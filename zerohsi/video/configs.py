@@ -59,3 +59,16 @@ class ScriptedConfig:
     #: how the test signal's pixels differ from the reconstruction's model (seed, avatar_color, gain, tint, noise,
     #: blur_px, shake_deg, shake_m)
     appearance: AppearanceGapConfig = field(default_factory=AppearanceGapConfig)
+
+
+def require_clip(cfg: FileVideoConfig) -> None:
+    """The clip must be named and exist before a run starts (its content is checked once I0 is rendered)."""
+    from pathlib import Path
+
+    from zerohsi.errors import UserError
+
+    if not cfg.path or cfg.path == "???":
+        raise UserError("The file video generator needs a clip: set video.generator.options.path to an mp4 or a "
+                        "folder of frames.")
+    if not Path(cfg.path).expanduser().exists():
+        raise UserError(f"Clip '{cfg.path}' does not exist; check video.generator.options.path.")

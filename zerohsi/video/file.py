@@ -17,7 +17,7 @@ import numpy as np
 
 from zerohsi.errors import UserError
 from zerohsi.video.base import VideoRequest
-from zerohsi.video.configs import FileVideoConfig
+from zerohsi.video.configs import FileVideoConfig, require_clip
 from zerohsi.video.io import read_video, resize_frames, to_uint8
 from zerohsi.video.resample import resample, resample_indices
 from zerohsi.video.video import Video
@@ -48,8 +48,6 @@ class FileVideoSource:
     # asking for more frames than the clip holds must be told so, not served a short cached clip
 
     def __init__(self, cfg: FileVideoConfig):
-        from zerohsi.video.registration import require_clip
-
         require_clip(cfg)
         if not cfg.first_frame_tolerance > 0:
             raise UserError(f"video.generator.options.first_frame_tolerance must be positive, got "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zerohsi.video.configs import FileVideoConfig, ScriptedConfig
+from zerohsi.video.configs import FileVideoConfig, ScriptedConfig, require_clip
 
 
 def _scripted(cfg: ScriptedConfig):
@@ -15,19 +15,6 @@ def _file(cfg: FileVideoConfig):
     from zerohsi.video.file import FileVideoSource
 
     return FileVideoSource(cfg)
-
-
-def require_clip(cfg: FileVideoConfig) -> None:
-    """The clip must be named and exist before a run starts (its content is checked once I0 is rendered)."""
-    from pathlib import Path
-
-    from zerohsi.errors import UserError
-
-    if not cfg.path or cfg.path == "???":
-        raise UserError("The file video generator needs a clip: set video.generator.options.path to an mp4 or a "
-                        "folder of frames.")
-    if not Path(cfg.path).expanduser().exists():
-        raise UserError(f"Clip '{cfg.path}' does not exist; check video.generator.options.path.")
 
 
 def register(register) -> None:
